@@ -1,0 +1,3 @@
+#!/bin/sh
+# Lamina's log ring.
+laminactl log
