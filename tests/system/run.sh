@@ -1,0 +1,261 @@
+#!/bin/bash
+# System tests: boot Lamina with a Linux guest under QEMU (TCG, AMD SVM +
+# NPT) and check what the serial console shows.
+#
+#   tests/system/run.sh [--quick] [--jobs N]
+#
+# Boots (each one serial log in $BUILD/system/<boot>.log):
+#   lamina           Lamina + guest; guest tests status, memprotect,
+#                    cpuwork, log; the guest powers off
+#   bare             the same guest without Lamina: cpuwork, power-off
+#   negative-option  Lamina with an unknown option
+#   negative-nomod   Lamina without modules
+#   negative-garbage Lamina with a garbage module instead of a bzImage
+# Tests (one PASS/FAIL line each in $RESULTS/system.txt):
+#   boot status memprotect cpuwork poweroff negative-option
+#   negative-nomod negative-garbage
+# --quick (make check-svm) boots only `lamina` with the status test and
+# checks boot and status.
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+RESULTS=${RESULTS:-$BUILD/results}
+SYS=$BUILD/system
+jobs=2 quick=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1; shift ;;
+	--jobs) jobs=$2; shift 2 ;;
+	*) echo "usage: $0 [--quick] [--jobs N]" >&2; exit 2 ;;
+	esac
+done
+
+mkdir -p "$SYS" "$RESULTS"
+out=$RESULTS/system.txt
+[ "$quick" = 1 ] && out=$RESULTS/svm.txt
+: >"$out"
+t_start=$(date +%s)
+
+pass() { echo "PASS system/$1" | tee -a "$out"; }
+fail() { echo "FAIL system/$1: $2" | tee -a "$out"; }
+
+# ---------------------------------------------------------------- boots
+# name|mode|lamina options|guest params|timeout s|stop when this matches
+if [ "$quick" = 1 ]; then
+	BOOTS=("lamina|lamina||guest.test=status,log guest.end=poweroff|240|")
+else
+	BOOTS=(
+	"lamina|lamina||guest.test=status,memprotect,cpuwork,log guest.end=poweroff|420|"
+	"bare|bare||guest.test=cpuwork guest.end=poweroff|180|"
+	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: unknown option"
+	"negative-nomod|nomod|||90|lamina: error:"
+	"negative-garbage|garbage||guest.end=poweroff|90|lamina: error:"
+	)
+fi
+
+have_lamina=1 have_guest=1
+[ -s "$BUILD/lamina.elf" ] || have_lamina=0
+[ -s "$BUILD/guest/vmlinuz" ] && [ -s "$BUILD/guest/initrd.img" ] || have_guest=0
+
+declare -A status=()     # boot -> qemu-run exit status, or "missing: why"
+
+boot_one() {
+	local name=$1 mode=$2 opts=$3 params=$4 tmo=$5 until=$6
+	local iso=$SYS/$name.iso log=$SYS/$name.log args=()
+	if ! tools/mkiso.sh -o "$iso" -m "$mode" -l "$opts" -c "$params" >"$SYS/$name.mkiso" 2>&1; then
+		cat "$SYS/$name.mkiso" >"$log"
+		return 3
+	fi
+	args=(-i "$iso" -l "$log" -t "$tmo" --stamp 'lamina-guest: userspace up')
+	[ -n "$until" ] && args+=(--until "$until" --grace 2)
+	tools/qemu-run.sh "${args[@]}"
+}
+
+running=0
+declare -A pid_of=()
+for b in "${BOOTS[@]}"; do
+	IFS='|' read -r name mode opts params tmo until <<<"$b"
+	if [ "$mode" != bare ] && [ "$have_lamina" = 0 ]; then
+		status[$name]="missing: $BUILD/lamina.elf does not build"
+		continue
+	fi
+	if [ "$mode" != nomod ] && [ "$have_guest" = 0 ]; then
+		status[$name]="missing: the guest image did not build (make guest)"
+		continue
+	fi
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	echo "system: booting $name ($mode)"
+	( boot_one "$name" "$mode" "$opts" "$params" "$tmo" "$until"
+	  echo $? >"$SYS/$name.status" ) &
+	pid_of[$name]=$!
+	running=$((running + 1))
+done
+wait
+for name in "${!pid_of[@]}"; do
+	status[$name]=$(cat "$SYS/$name.status" 2>/dev/null || echo 255)
+	echo "system: $name finished with status ${status[$name]} ($(tail -n 1 "$SYS/$name.log.stderr" 2>/dev/null))"
+done
+
+# ------------------------------------------------------------ helpers
+LOG() { echo "$SYS/$1.log"; }
+
+# A boot that did not run or timed out fails every test that needs it.
+# usable BOOT TEST: returns 0 when the log can be judged.
+usable() {
+	local st=${status[$1]:-"missing: not booted"}
+	case "$st" in
+	missing:*) fail "$2" "${st#missing: }"; return 1 ;;
+	124)
+		fail "$2" "boot '$1' timed out (log $(LOG "$1")); its last 30 lines:"
+		tail -n 30 "$(LOG "$1")" | sed 's/^/    | /'
+		return 1 ;;
+	3)
+		fail "$2" "could not build the ISO for '$1':"
+		tail -n 10 "$(LOG "$1")" | sed 's/^/    | /'
+		return 1 ;;
+	esac
+	return 0
+}
+
+# section BOOT TEST: the lines a guest test printed, between its markers.
+section() {
+	sed -n "/^guest-test $2: begin/,/^guest-test $2: end/p" "$(LOG "$1")"
+}
+section_rc() {
+	sed -n "s/^guest-test $2: end rc=\([0-9]*\).*/\1/p" "$(LOG "$1")" | tail -n 1
+}
+
+has() { grep -qE -- "$2" "$(LOG "$1")"; }
+
+# check TEST: runs the queued conditions, one PASS or FAIL line.
+problems=()
+want() { problems+=("$1"); }
+verdict() {
+	if [ ${#problems[@]} -eq 0 ]; then
+		pass "$1"
+	else
+		local IFS=';'
+		fail "$1" "${problems[*]}"
+		echo "    (log: $2)"
+	fi
+	problems=()
+}
+
+lamina_in_chain() {
+	has "$1" 'lamina: Lamina v' || want "no Lamina banner 'lamina: Lamina v' in $1 boot"
+}
+
+# -------------------------------------------------------------- tests
+test_boot() {
+	local b=lamina
+	usable $b boot || return
+	lamina_in_chain $b
+	has $b 'lamina: .*backend svm' || want "no 'lamina: backend svm' line"
+	has $b 'lamina: .*nested paging npt' || want "no 'nested paging npt' line"
+	has $b '^lamina-guest: userspace up' || want "guest never reached userspace"
+	# Lamina must have started before the guest's kernel did.
+	local lb lg
+	lb=$(grep -n -m1 'lamina: Lamina v' "$(LOG $b)" | cut -d: -f1)
+	lg=$(grep -n -m1 '^lamina-guest: userspace up' "$(LOG $b)" | cut -d: -f1)
+	if [ -n "$lb" ] && [ -n "$lg" ] && [ "$lb" -gt "$lg" ]; then
+		want "Lamina's banner came after the guest's userspace"
+	fi
+	verdict boot "$(LOG $b)"
+}
+
+test_status() {
+	local b=lamina s rc n
+	usable $b status || return
+	lamina_in_chain $b
+	s=$(section $b status)
+	rc=$(section_rc $b status)
+	[ -n "$s" ] || want "guest test 'status' did not run"
+	[ "$rc" = 0 ] || want "laminactl status exited with '${rc:-none}'"
+	grep -q '^backend: svm' <<<"$s" || want "no 'backend: svm'"
+	grep -q '^paging: npt' <<<"$s" || want "no 'paging: npt'"
+	grep -qE '^memory: 0x[0-9a-fA-F]+-0x[0-9a-fA-F]+' <<<"$s" || want "no 'memory: 0x...-0x...'"
+	n=$(sed -n 's/^exits_total: *\([0-9]*\).*/\1/p' <<<"$s" | head -n 1)
+	[ -n "$n" ] && [ "$n" -gt 0 ] || want "exits_total is '${n:-missing}', not > 0"
+	grep -q '^exits_cpuid' <<<"$s" || want "no 'exits_cpuid' line"
+	verdict status "$(LOG $b)"
+}
+
+test_memprotect() {
+	local b=lamina s rc
+	usable $b memprotect || return
+	lamina_in_chain $b
+	s=$(section $b memprotect)
+	rc=$(section_rc $b memprotect)
+	[ -n "$s" ] || want "guest test 'memprotect' did not run"
+	[ "$rc" = 0 ] || want "memprobe exited with '${rc:-none}'"
+	grep -q 'found_lamina_strings=0$' <<<"$s" || want "memprobe saw Lamina's strings (or did not finish reading)"
+	grep -q 'memprobe: wrote 3 pages' <<<"$s" || want "memprobe did not write 3 pages"
+	grep -q 'laminactl status after writes: ok' <<<"$s" || want "laminactl status failed after the writes"
+	# Lamina reports what it blocked, on its serial lines or in its log ring.
+	grep -qiE 'lamina: .*blocked' "$(LOG $b)" ||
+		section $b log | grep -qi 'blocked' ||
+		want "Lamina logged no blocked guest access"
+	verdict memprotect "$(LOG $b)"
+}
+
+test_cpuwork() {
+	local rl rb
+	usable lamina cpuwork || return
+	usable bare cpuwork || return
+	lamina_in_chain lamina
+	rl=$(section lamina cpuwork | sed -n 's/^cpuwork: result=//p')
+	rb=$(section bare cpuwork | sed -n 's/^cpuwork: result=//p')
+	[ -n "$rl" ] || want "no cpuwork result under Lamina"
+	[ -n "$rb" ] || want "no cpuwork result in the bare boot"
+	[ "$rl" = "$rb" ] || want "result under Lamina '$rl' != bare '$rb'"
+	has bare 'lamina: Lamina v' && want "the bare boot shows Lamina's banner"
+	verdict cpuwork "$(LOG lamina) $(LOG bare)"
+	echo "    cpuwork ms: lamina $(section lamina cpuwork | sed -n 's/^cpuwork: elapsed_ms=//p')," \
+		"bare $(section bare cpuwork | sed -n 's/^cpuwork: elapsed_ms=//p')"
+}
+
+test_poweroff() {
+	local b
+	for b in lamina bare; do usable $b poweroff || return; done
+	lamina_in_chain lamina
+	for b in lamina bare; do
+		has $b '^lamina-guest: powering off' || want "$b: the guest did not reach power-off"
+		[ "${status[$b]}" = 0 ] || want "$b: QEMU exit status ${status[$b]}, not 0 (powered off by itself)"
+	done
+	verdict poweroff "$(LOG lamina) $(LOG bare)"
+}
+
+test_negative() {
+	local t=$1 b=$1 msg=$2
+	usable $b "$t" || return
+	has $b "$msg" || want "no '$msg' line"
+	has $b '^lamina-guest: userspace up' && [ "$t" != negative-option ] &&
+		want "the guest booted anyway"
+	verdict "$t" "$(LOG $b)"
+}
+
+if [ "$quick" = 1 ]; then
+	test_boot
+	test_status
+else
+	test_boot
+	test_status
+	test_memprotect
+	test_cpuwork
+	test_poweroff
+	test_negative negative-option 'lamina: unknown option'
+	test_negative negative-nomod 'lamina: error:'
+	test_negative negative-garbage 'lamina: error:'
+fi
+
+for name in "${!pid_of[@]}"; do
+	st=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/$name.log.stamps" 2>/dev/null)
+	[ -n "$st" ] && echo "system: $name reached guest userspace after $((st / 1000)).$(( (st % 1000) / 100 )) s"
+done
+echo "system: suite took $(( $(date +%s) - t_start )) s"
+echo "system: $(grep -c '^PASS' "$out") passed, $(grep -c '^FAIL' "$out") failed"
+! grep -q '^FAIL' "$out"
