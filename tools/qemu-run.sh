@@ -76,7 +76,7 @@ if [ "$kvm" = 1 ]; then
 fi
 
 args=(-accel "$accel" -M "$machine,smm=off" -cpu "$cpu" -m "$mem" -smp "$smp" -no-reboot
-      -cdrom "$iso" -boot d)
+      -nic none -cdrom "$iso" -boot d)
 if [ "$uefi" = 1 ]; then
 	args+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd)
 fi
