@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lamina crypto: internal interface of the XTS code paths.  Each path
+ * encrypts the raw tweak with K2 itself, then processes nblocks whole
+ * 16-byte blocks (nblocks >= 1).  Paths with SIMD live in their own files,
+ * compiled with their own ISA flags.
+ */
+#ifndef LAMINA_CRYPTO_XTS_IMPL_H
+#define LAMINA_CRYPTO_XTS_IMPL_H
+
+#include "crypto/xts.h"
+
+typedef void (*xts_path_fn)(const struct xts_key *k, const uint8_t tweak[16],
+			    const uint8_t *in, uint8_t *out, size_t nblocks);
+
+void xts_generic_enc(const struct xts_key *k, const uint8_t tweak[16],
+		     const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_generic_dec(const struct xts_key *k, const uint8_t tweak[16],
+		     const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_aesni_enc(const struct xts_key *k, const uint8_t tweak[16],
+		   const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_aesni_dec(const struct xts_key *k, const uint8_t tweak[16],
+		   const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_vaes_avx2_enc(const struct xts_key *k, const uint8_t tweak[16],
+		       const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_vaes_avx2_dec(const struct xts_key *k, const uint8_t tweak[16],
+		       const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
+			 const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
+			 const uint8_t *in, uint8_t *out, size_t nblocks);
+
+#endif /* LAMINA_CRYPTO_XTS_IMPL_H */
