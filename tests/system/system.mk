@@ -22,3 +22,10 @@ check-system: system-prereqs
 
 check-svm: system-prereqs
 	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/run.sh --quick
+
+# `make bench`: the boot part compares a bare and a Lamina boot of the same
+# guest (tools/bench-boot.sh; BENCH_RUNS=3 runs each by default).
+BENCH_TARGETS += bench-boot
+.PHONY: bench-boot
+bench-boot: $(BUILD)/lamina.elf guest
+	@BUILD=$(BUILD) tools/bench-boot.sh

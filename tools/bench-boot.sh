@@ -1,0 +1,112 @@
+#!/bin/bash
+# bench-boot.sh - what Lamina costs its guest: the same guest booted bare
+# and under Lamina in the same QEMU configuration, runs alternating.
+#
+#   tools/bench-boot.sh [-n RUNS] [-M pc|q35] [-m MIB]
+#
+# Per run: host wall clock from QEMU start to the guest's userspace
+# marker, cpuwork's time, a 4 KiB O_DIRECT read workload on an IDE disk
+# (guest test dio), and under Lamina its exits per second while the guest
+# idles and while it works (laminactl status sampled twice).  Prints the
+# medians and the Lamina/bare ratios.  Logs: $BUILD/bench/.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+B=$BUILD/bench
+runs=${BENCH_RUNS:-3} machine=pc mem=1024 dio_count=${BENCH_DIO_COUNT:-5000}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-n) runs=$2; shift 2 ;;
+	-M) machine=$2; shift 2 ;;
+	-m) mem=$2; shift 2 ;;
+	*) echo "usage: $0 [-n RUNS] [-M pc|q35] [-m MIB]" >&2; exit 2 ;;
+	esac
+done
+mkdir -p "$B"
+
+for f in "$BUILD/lamina.elf" "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img"; do
+	[ -s "$f" ] || { echo "bench-boot: $f is missing" >&2; exit 1; }
+done
+
+# Both boots run the same tests; laminactl just fails in the bare one.
+params="guest.test=cpuwork,dio,exits-idle,exits-load guest.end=poweroff guest.dio_count=$dio_count"
+tools/mkiso.sh -o "$B/lamina.iso" -m lamina -c "$params" || exit 1
+tools/mkiso.sh -o "$B/bare.iso" -m bare -c "$params" || exit 1
+disk=$B/disk.img
+if [ ! -s "$disk" ]; then
+	# 64 MiB of non-zero data, so reads carry real bytes.
+	yes "lamina bench disk block" | head -c $((64 << 20)) >"$disk"
+fi
+
+# value LOG SED-EXPR: the first match in LOG.
+value() { sed -n "$2" "$1" | head -n 1; }
+# Seconds from a status value such as "12.5", "12.5 s", "12500 ms".
+seconds() {
+	awk '{ v = $1 + 0; u = $2; if (u == "") { u = $1; sub(/^[0-9.]+/, "", u) }
+	       if (u == "ms") v /= 1e3; else if (u == "us") v /= 1e6; else if (u == "ns") v /= 1e9;
+	       printf "%.3f\n", v }' <<<"$1"
+}
+# exits per second between the begin and end samples of one guest test.
+exit_rate() {
+	local log=$1 t=$2 e0 e1 u0 u1
+	local sec
+	sec=$(sed -n "/^guest-test $t: begin/,/^guest-test $t: end/p" "$log")
+	e0=$(sed -n 's/^sample begin exits_total=\([0-9]*\).*/\1/p' <<<"$sec")
+	e1=$(sed -n 's/^sample end exits_total=\([0-9]*\).*/\1/p' <<<"$sec")
+	u0=$(sed -n 's/^sample begin uptime[a-z_]*=//p' <<<"$sec" | head -n 1)
+	u1=$(sed -n 's/^sample end uptime[a-z_]*=//p' <<<"$sec" | head -n 1)
+	if [ -z "$u0" ] || [ -z "$u1" ]; then   # Lamina gave no uptime: the guest's
+		u0=$(sed -n 's/^sample begin guest_uptime=//p' <<<"$sec")
+		u1=$(sed -n 's/^sample end guest_uptime=//p' <<<"$sec")
+	fi
+	[ -n "$e0" ] && [ -n "$e1" ] && [ -n "$u0" ] && [ -n "$u1" ] || return 0
+	awk -v e0="$e0" -v e1="$e1" -v u0="$(seconds "$u0")" -v u1="$(seconds "$u1")" \
+		'BEGIN { if (u1 > u0) printf "%.0f\n", (e1 - e0) / (u1 - u0) }'
+}
+
+declare -A samples=()   # "kind metric" -> space-separated values
+add() { [ -n "$3" ] && samples["$1 $2"]+="$3 "; }
+
+for i in $(seq 1 "$runs"); do
+	for kind in bare lamina; do
+		log=$B/$kind-$i.log
+		echo "bench-boot: run $i/$runs $kind"
+		tools/qemu-run.sh -i "$B/$kind.iso" -l "$log" -t 400 -M "$machine" -m "$mem" \
+			-d "$disk" --stamp '^lamina-guest: userspace up'
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			echo "bench-boot: $kind run $i ended with status $rc (log $log)" >&2
+			continue
+		fi
+		ms=$(cut -f1 "$log.stamps" | head -n 1)
+		add "$kind" boot "$(awk -v m="$ms" 'BEGIN { if (m != "") printf "%.2f", m / 1000 }')"
+		add "$kind" cpuwork "$(value "$log" 's/^cpuwork: elapsed_ms=//p' | awk '{ printf "%.3f", $1 / 1000 }')"
+		add "$kind" dio "$(value "$log" 's/^dio: elapsed_ms=\([0-9]*\).*/\1/p' | awk '{ printf "%.3f", $1 / 1000 }')"
+		if [ "$kind" = lamina ]; then
+			add lamina idle "$(exit_rate "$log" exits-idle)"
+			add lamina load "$(exit_rate "$log" exits-load)"
+		fi
+	done
+done
+
+median() {
+	tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx\n", a / b }'; }
+
+echo
+echo "Lamina boot benchmark: QEMU TCG -M $machine -m $mem, $runs runs each, medians"
+printf '%-34s %12s %12s %10s\n' metric bare lamina ratio
+for m in "boot:time to guest userspace (s)" "cpuwork:cpuwork (s)" "dio:dio $dio_count x 4 KiB O_DIRECT (s)"; do
+	k=${m%%:*} label=${m#*:}
+	mb=$(median "${samples[bare $k]:-}") ml=$(median "${samples[lamina $k]:-}")
+	printf '%-34s %12s %12s %10s\n' "$label" "$mb" "$ml" "$(ratio "$ml" "$mb")"
+done
+printf '%-34s %12s %12s %10s\n' "Lamina exits/s, guest idle" - "$(median "${samples[lamina idle]:-}")" -
+printf '%-34s %12s %12s %10s\n' "Lamina exits/s, cpuwork + dio" - "$(median "${samples[lamina load]:-}")" -
+echo "(raw samples:"
+for k in "${!samples[@]}"; do echo "  $k: ${samples[$k]}"; done | sort
+echo ")"
