@@ -1,0 +1,144 @@
+/* Common exit handling for both backends. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/guard.h"
+#include "arch/x86/nested.h"
+#include "core/hypercall.h"
+#include "core/log.h"
+#include "core/vcpu.h"
+
+const char *const exit_reason_names[EXIT_REASON_COUNT] = {
+	[EXIT_CPUID] = "cpuid",
+	[EXIT_MSR_READ] = "msr_read",
+	[EXIT_MSR_WRITE] = "msr_write",
+	[EXIT_HYPERCALL] = "hypercall",
+	[EXIT_NESTED_FAULT] = "nested_fault",
+	[EXIT_VIRT_INSN] = "virt_insn",
+	[EXIT_DEBUG_TRAP] = "debug_trap",
+	[EXIT_SHUTDOWN] = "shutdown",
+	[EXIT_INVALID_STATE] = "invalid_state",
+	[EXIT_UNKNOWN] = "unknown",
+};
+
+struct vcpu *vcpus[MAX_CPUS];
+unsigned nr_vcpus;
+
+#define CPUID1_ECX_VMX BIT(5)
+#define CPUID1_ECX_OSXSAVE BIT(27)
+#define CPUID7_ECX_OSPKE BIT(4)
+#define CPUID_EXT_ECX_SVM BIT(2)
+#define CR4_PKE BIT(22)
+
+/* The guest sees the real CPU, minus hardware virtualization (Lamina does
+ * not offer nested virtualization), with the OS-controlled bits reflecting
+ * the guest's CR4 rather than Lamina's. */
+static void handle_cpuid(struct vcpu *v)
+{
+	u32 leaf = v->regs.rax, sub = v->regs.rcx;
+	struct cpuid_regs r = cpuid(leaf, sub);
+	u64 cr4 = v->backend->guest_cr4(v);
+
+	switch (leaf) {
+	case 1:
+		r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+		if (cr4 & CR4_OSXSAVE)
+			r.ecx |= CPUID1_ECX_OSXSAVE;
+		break;
+	case 7:
+		if (sub == 0) {
+			r.ecx &= ~CPUID7_ECX_OSPKE;
+			if (cr4 & CR4_PKE)
+				r.ecx |= CPUID7_ECX_OSPKE;
+		}
+		break;
+	case 0x80000001:
+		r.ecx &= ~CPUID_EXT_ECX_SVM;
+		break;
+	case 0x8000000a:
+		r = (struct cpuid_regs){ 0 };
+		break;
+	}
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+}
+
+static void __noreturn fatal_guest_exit(struct vcpu *v, const struct vcpu_exit *e,
+					const char *why)
+{
+	pr_err("%s on cpu %u: exit %s (hardware code %llx)", why, v->id,
+	       exit_reason_names[e->reason], (unsigned long long)e->hw_code);
+	log_write(LOG_ERR, "  guest rip %016llx rsp %016llx rflags %016llx",
+		  (unsigned long long)v->regs.rip, (unsigned long long)v->regs.rsp,
+		  (unsigned long long)v->regs.rflags);
+	log_write(LOG_ERR, "  rax %016llx rbx %016llx rcx %016llx rdx %016llx",
+		  (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
+		  (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx);
+	log_write(LOG_ERR, "  rsi %016llx rdi %016llx rbp %016llx",
+		  (unsigned long long)v->regs.rsi, (unsigned long long)v->regs.rdi,
+		  (unsigned long long)v->regs.rbp);
+	v->backend->dump_state(v);
+	log_write(LOG_ERR, "resetting the machine");
+	machine_reset();
+}
+
+static void handle_nested_fault(struct vcpu *v, const struct vcpu_exit *e)
+{
+	if (guard_handle_fault(v, e))
+		return;
+	if (nested_map_on_demand(e->fault.gpa)) {
+		v->backend->flush_guest_tlb(v);
+		return;
+	}
+	pr_err("guest access to unmappable address %llx",
+	       (unsigned long long)e->fault.gpa);
+	fatal_guest_exit(v, e, "unhandled nested page fault");
+}
+
+static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
+{
+	const struct vcpu_backend *b = v->backend;
+
+	switch (e->reason) {
+	case EXIT_CPUID:
+		handle_cpuid(v);
+		b->skip_insn(v, e, e->insn_len);
+		break;
+	case EXIT_HYPERCALL:
+		hypercall_dispatch(&v->regs);
+		b->skip_insn(v, e, e->insn_len);
+		break;
+	case EXIT_MSR_READ:
+	case EXIT_MSR_WRITE:
+		/* Only MSRs a backend handles itself are intercepted. */
+		b->inject_exception(v, VEC_GP, true, 0);
+		break;
+	case EXIT_VIRT_INSN:
+		b->inject_exception(v, VEC_UD, false, 0);
+		break;
+	case EXIT_NESTED_FAULT:
+		handle_nested_fault(v, e);
+		break;
+	case EXIT_DEBUG_TRAP:
+		if (!guard_handle_debug_trap(v))
+			b->inject_exception(v, VEC_DB, false, 0);
+		break;
+	case EXIT_SHUTDOWN:
+		fatal_guest_exit(v, e, "guest triple fault (shutdown)");
+	case EXIT_INVALID_STATE:
+		fatal_guest_exit(v, e, "hardware rejected the guest state");
+	default:
+		fatal_guest_exit(v, e, "unexpected exit");
+	}
+}
+
+void __noreturn vcpu_loop(struct vcpu *v)
+{
+	struct vcpu_exit e;
+
+	for (;;) {
+		v->backend->run(v, &e);
+		vcpu_count_exit(v, e.reason);
+		handle_exit(v, &e);
+	}
+}

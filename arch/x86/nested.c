@@ -1,0 +1,51 @@
+#include "arch/x86/nested.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/pagetable.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+static struct pagetable nested;
+
+int nested_init(const struct pt_format *fmt, u64 identity_limit)
+{
+	int err = pt_init(&nested, fmt);
+
+	if (!err)
+		err = pt_map(&nested, 0, 0, identity_limit, PERM_RWX);
+	if (!err)
+		err = pt_map(&nested, hv_region.base, 0, hv_region.size, 0);
+	return err;
+}
+
+u64 nested_root_pa(void)
+{
+	return virt_to_phys(nested.root);
+}
+
+int nested_map_page(u64 gpa, u64 hpa, unsigned perms)
+{
+	return pt_map(&nested, gpa, hpa, PAGE_SIZE, perms);
+}
+
+/* Addresses the guest can form: up to the CPU's physical address width. */
+static u64 phys_limit(void)
+{
+	u32 bits = cpuid(0x80000000, 0).eax >= 0x80000008
+			   ? cpuid(0x80000008, 0).eax & 0xff : 36;
+
+	return 1ull << bits;
+}
+
+bool nested_map_on_demand(u64 gpa)
+{
+	unsigned level;
+	u64 base = ALIGN_DOWN(gpa, HUGE_PAGE_SIZE);
+
+	if (in_hv_region(gpa) || gpa >= phys_limit() || pt_lookup(&nested, gpa, &level))
+		return false;
+	/* A 1 GiB-aligned block never contains the region (< 4 GiB) unless
+	 * the whole low 4 GiB were unmapped, which the initial map rules out. */
+	if (ranges_overlap(base, HUGE_PAGE_SIZE, hv_region.base, hv_region.size))
+		return false;
+	return pt_map(&nested, base, base, HUGE_PAGE_SIZE, PERM_RWX) == 0;
+}

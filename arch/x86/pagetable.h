@@ -1,0 +1,42 @@
+/*
+ * 4-level x86-64 radix page tables, shared by Lamina's own address space,
+ * AMD nested page tables and Intel EPT: only the entry encoding differs,
+ * and that lives in a small pt_format.
+ */
+#ifndef ARCH_X86_PAGETABLE_H
+#define ARCH_X86_PAGETABLE_H
+
+#include "core/types.h"
+
+enum { PERM_R = 1, PERM_W = 2, PERM_X = 4, PERM_RWX = 7 };
+
+/* level 0 = 4 KiB page, 1 = 2 MiB, 2 = 1 GiB, 3 = the root table */
+static inline u64 pt_level_size(unsigned level)
+{
+	return 1ull << (12 + 9 * level);
+}
+
+struct pt_format {
+	u64 (*table)(u64 pa);
+	u64 (*leaf)(u64 pa, unsigned perms, unsigned level);
+	bool (*present)(u64 e);
+	unsigned (*perms)(u64 e);
+	unsigned max_leaf_level; /* 1 or 2 (1 GiB pages need CPU support) */
+};
+
+#define PT_ADDR_MASK 0x000ffffffffff000ull
+#define PTE_PS BIT(7)
+
+struct pagetable {
+	u64 *root;
+	const struct pt_format *fmt;
+};
+
+int pt_init(struct pagetable *pt, const struct pt_format *fmt);
+/* Maps [va, va+size) to [pa, pa+size) with the largest pages that fit;
+ * perms == 0 unmaps.  Splits large pages as needed.  0 or -ENOMEM. */
+int pt_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned perms);
+/* Returns the leaf entry for va (0 when unmapped) and its level. */
+u64 pt_lookup(const struct pagetable *pt, u64 va, unsigned *level);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * Lamina runs in the top 2 GiB of the address space; all physical memory
+ * (except Lamina's image) is identity-mapped below, no-execute.  The image
+ * is mapped W^X with 4 KiB pages: text RX, rodata R, data RW.
+ */
+#include "arch/x86/paging.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/pagetable.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/string.h"
+
+extern char _image_phys_start[], _image_phys_end[];
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _data_end[];
+
+static u64 image_virt_offset = KERNEL_VMA; /* va - pa for the image */
+static u64 identity_limit = 4 * GiB;
+static u64 nx_bit;
+
+u64 virt_to_phys(const void *p)
+{
+	u64 va = (u64)p;
+
+	return va >= KERNEL_VMA ? va - image_virt_offset : va;
+}
+
+u64 image_size(void)
+{
+	return (u64)_image_phys_end - (u64)_image_phys_start;
+}
+
+u64 paging_identity_limit(void)
+{
+	return identity_limit;
+}
+
+static u64 host_table(u64 pa)
+{
+	return pa | 3; /* present, writable */
+}
+
+static u64 host_leaf(u64 pa, unsigned perms, unsigned level)
+{
+	u64 e = pa | 1;
+
+	if (perms & PERM_W)
+		e |= 2;
+	if (!(perms & PERM_X))
+		e |= nx_bit;
+	if (level)
+		e |= PTE_PS;
+	return e;
+}
+
+static bool host_present(u64 e)
+{
+	return e & 1;
+}
+
+static unsigned host_perms(u64 e)
+{
+	return PERM_R | (e & 2 ? PERM_W : 0) | (e & nx_bit ? 0 : PERM_X);
+}
+
+static const struct pt_format host_format = {
+	.table = host_table,
+	.leaf = host_leaf,
+	.present = host_present,
+	.perms = host_perms,
+	.max_leaf_level = 1,
+};
+
+static int map_image_part(struct pagetable *pt, const char *start, const char *end,
+			  u64 region_base, unsigned perms)
+{
+	u64 pa = (u64)start - KERNEL_VMA - LOAD_PHYS + region_base;
+
+	return pt_map(pt, (u64)start, pa, end - start, perms);
+}
+
+int paging_relocate(u64 region_base, u64 max_phys)
+{
+	struct pagetable pt;
+	u64 size = image_size();
+	int err;
+
+	if (cpuid(0x80000001, 0).edx & BIT(20)) {
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+		nx_bit = BIT(63);
+	}
+	identity_limit = ALIGN_UP(MAX(max_phys, 4 * GiB), GiB);
+
+	err = pt_init(&pt, &host_format);
+	if (!err)
+		err = pt_map(&pt, 0, 0, identity_limit, PERM_R | PERM_W);
+	/* The image is reachable only through its W^X higher-half mapping. */
+	if (!err)
+		err = pt_map(&pt, region_base, 0, size, 0);
+	if (!err)
+		err = map_image_part(&pt, _text_start, _text_end, region_base, PERM_R | PERM_X);
+	if (!err)
+		err = map_image_part(&pt, _rodata_start, _rodata_end, region_base, PERM_R);
+	if (!err)
+		err = map_image_part(&pt, _data_start, _data_end, region_base, PERM_R | PERM_W);
+	if (err)
+		return err;
+
+	/* From here until the switch nothing may write Lamina's data. */
+	image_virt_offset = KERNEL_VMA + LOAD_PHYS - region_base;
+	relocate_image(region_base, LOAD_PHYS, size, virt_to_phys(pt.root));
+	memset(phys_to_virt(LOAD_PHYS), 0, size);
+	return 0;
+}

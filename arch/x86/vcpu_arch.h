@@ -1,0 +1,25 @@
+/* Backend-private vCPU state, embedded in struct vcpu. */
+#ifndef ARCH_X86_VCPU_ARCH_H
+#define ARCH_X86_VCPU_ARCH_H
+
+#include "core/types.h"
+
+struct vmcb;
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	u64 host_vmcb_pa;
+	u64 hsave_pa;
+	u64 guest_hsave_pa;  /* what the guest wrote to VM_HSAVE_PA */
+	bool saved_tf;       /* guest's own RFLAGS.TF during a single-step */
+	u64 saved_dr6;
+};
+
+struct vcpu_arch {
+	union {
+		struct svm_vcpu svm;
+	};
+};
+
+#endif

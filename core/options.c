@@ -1,0 +1,185 @@
+#include "core/options.h"
+#include "core/format.h"
+#include "core/string.h"
+
+#define EINVAL 22
+
+struct word {
+	const char *s;
+	size_t len;
+};
+
+static bool word_is(struct word w, const char *name)
+{
+	return strlen(name) == w.len && !strncmp(w.s, name, w.len);
+}
+
+/* Parses a number with optional 0x prefix and K/M/G suffix. */
+static bool parse_number(struct word w, u64 *out, bool allow_suffix)
+{
+	unsigned base = 10;
+	u64 v = 0;
+	size_t i = 0;
+
+	if (w.len > 2 && w.s[0] == '0' && (w.s[1] == 'x' || w.s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == w.len)
+		return false;
+	for (; i < w.len; i++) {
+		char c = w.s[i];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (i < w.len) {
+		u64 shift;
+
+		if (!allow_suffix || i + 1 != w.len)
+			return false;
+		switch (w.s[i] | 0x20) {
+		case 'k': shift = 10; break;
+		case 'm': shift = 20; break;
+		case 'g': shift = 30; break;
+		default: return false;
+		}
+		if (v >> (64 - shift))
+			return false;
+		v <<= shift;
+	}
+	*out = v;
+	return true;
+}
+
+static int set_memory(struct word val, struct options *o)
+{
+	u64 v;
+
+	if (!parse_number(val, &v, true))
+		return -EINVAL;
+	if (v < 4096)
+		v *= MiB; /* a bare number means MiB */
+	if (v < OPT_REGION_MIN || v > OPT_REGION_MAX || !IS_ALIGNED(v, 2 * MiB)) {
+		pr_err("memory=%llu bytes: must be a multiple of 2M between %lluM and %lluM",
+		       (unsigned long long)v, OPT_REGION_MIN / MiB, OPT_REGION_MAX / MiB);
+		return -EINVAL;
+	}
+	o->region_size = v;
+	return 0;
+}
+
+static int set_serial(struct word val, struct options *o)
+{
+	u64 port;
+
+	if (word_is(val, "off") || word_is(val, "none")) {
+		o->serial_port = 0;
+		return 0;
+	}
+	if (!parse_number(val, &port, false) || port == 0 || port > 0xfff8)
+		return -EINVAL;
+	o->serial_port = port;
+	return 0;
+}
+
+static int set_loglevel(struct word val, struct options *o)
+{
+	static const char *const names[] = { "err", "warn", "info", "debug" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (word_is(val, names[i])) {
+			o->console_level = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int set_quiet(struct word val, struct options *o)
+{
+	if (val.len)
+		return -EINVAL;
+	o->console_level = LOG_WARN;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*set)(struct word val, struct options *o);
+} option_table[] = {
+	{ "memory", set_memory },
+	{ "serial", set_serial },
+	{ "loglevel", set_loglevel },
+	{ "quiet", set_quiet },
+};
+
+static int apply_option(struct word opt, struct options *o)
+{
+	struct word key = opt, val = { opt.s + opt.len, 0 };
+
+	for (size_t i = 0; i < opt.len; i++) {
+		if (opt.s[i] == '=') {
+			key.len = i;
+			val = (struct word){ opt.s + i + 1, opt.len - i - 1 };
+			break;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++) {
+		if (!word_is(key, option_table[i].name))
+			continue;
+		if (option_table[i].set(val, o)) {
+			pr_err("bad value in option '%.*s'", (int)opt.len, opt.s);
+			return -EINVAL;
+		}
+		return 1;
+	}
+	pr_warn("unknown option '%.*s' (ignored)", (int)opt.len, opt.s);
+	return 0;
+}
+
+int options_parse(const char *cmdline, struct options *o)
+{
+	struct textbuf taken = { o->taken, sizeof(o->taken), 0 };
+	bool first = true;
+
+	*o = (struct options){
+		.region_size = OPT_REGION_DEFAULT,
+		.serial_port = 0x3f8,
+		.console_level = LOG_INFO,
+	};
+	o->taken[0] = '\0';
+	while (*cmdline) {
+		struct word w = { cmdline, 0 };
+
+		while (w.s[w.len] && w.s[w.len] != ' ')
+			w.len++;
+		cmdline += w.len;
+		while (*cmdline == ' ')
+			cmdline++;
+		/* GRUB may pass the image path as the first word. */
+		if (!w.len || (first && (w.s[0] == '/' || w.s[0] == '(')))
+			goto next;
+		int r = apply_option(w, o);
+
+		if (r < 0)
+			return r;
+		if (r > 0)
+			textbuf_printf(&taken, "%s%.*s", taken.len ? " " : "", (int)w.len, w.s);
+next:
+		first = false;
+	}
+	if (!taken.len)
+		textbuf_printf(&taken, "(defaults)");
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* The status text served to `laminactl status`. */
+#include "arch/x86/guard.h"
+#include "core/format.h"
+#include "core/hypercall.h"
+#include "core/mem.h"
+#include "core/time.h"
+#include "core/version.h"
+
+const struct vcpu_backend *hv_backend;
+
+size_t status_format(char *buf, size_t size)
+{
+	struct textbuf tb = { buf, size, 0 };
+	u64 total = 0, per_reason[EXIT_REASON_COUNT] = { 0 };
+	u64 up_ms = time_ns() / 1000000;
+
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		total += vcpus[i]->exits_total;
+		for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+			per_reason[r] += vcpus[i]->exits[r];
+	}
+	textbuf_printf(&tb, "version: %s\n", LAMINA_VERSION);
+	textbuf_printf(&tb, "backend: %s\n", hv_backend->name);
+	textbuf_printf(&tb, "paging: %s\n", hv_backend->paging);
+	textbuf_printf(&tb, "cpus: %u\n", nr_vcpus);
+	textbuf_printf(&tb, "memory: 0x%llx-0x%llx\n", (unsigned long long)hv_region.base,
+		       (unsigned long long)(hv_region.base + hv_region.size));
+	textbuf_printf(&tb, "memory_free_kib: %llu\n",
+		       (unsigned long long)(page_alloc_free_pages() * PAGE_SIZE / KiB));
+	textbuf_printf(&tb, "uptime: %llu.%03llu\n", (unsigned long long)(up_ms / 1000),
+		       (unsigned long long)(up_ms % 1000));
+	textbuf_printf(&tb, "exits_total: %llu\n", (unsigned long long)total);
+	for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+		if (per_reason[r])
+			textbuf_printf(&tb, "exits_%s: %llu\n", exit_reason_names[r],
+				       (unsigned long long)per_reason[r]);
+	textbuf_printf(&tb, "guard_blocked_reads: %llu\n", (unsigned long long)guard_stats.reads);
+	textbuf_printf(&tb, "guard_blocked_writes: %llu\n", (unsigned long long)guard_stats.writes);
+	textbuf_printf(&tb, "guard_blocked_fetches: %llu\n",
+		       (unsigned long long)guard_stats.fetches);
+	return tb.len;
+}

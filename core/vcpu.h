@@ -1,0 +1,106 @@
+/*
+ * The vCPU interface between common exit handling and a hardware backend
+ * (AMD SVM or Intel VT-x).  A backend runs the guest until an exit, turns
+ * its hardware exit into one arch-neutral `struct vcpu_exit`, and offers
+ * the few operations common code needs; everything else is common.
+ */
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
+
+#include "core/types.h"
+
+struct pt_format;
+
+/* Guest general-purpose registers; RIP, RSP, RFLAGS included so common
+ * code never asks the backend for them. */
+struct guest_regs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rip, rflags;
+};
+
+enum exit_reason {
+	EXIT_CPUID,
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_HYPERCALL,
+	EXIT_NESTED_FAULT,  /* NPT / EPT violation */
+	EXIT_VIRT_INSN,     /* guest used a virtualization instruction */
+	EXIT_DEBUG_TRAP,    /* single-step trap Lamina asked for */
+	EXIT_SHUTDOWN,      /* triple fault */
+	EXIT_INVALID_STATE, /* hardware refused the guest state */
+	EXIT_UNKNOWN,
+	EXIT_REASON_COUNT
+};
+
+extern const char *const exit_reason_names[EXIT_REASON_COUNT];
+
+struct vcpu_exit {
+	enum exit_reason reason;
+	u64 hw_code;     /* backend's raw exit code, for reports */
+	u64 hw_info1, hw_info2;
+	u8 insn_len;     /* length of the exiting instruction when known, else 0 */
+	union {
+		u32 msr;
+		struct {
+			u64 gpa;
+			bool write, exec;
+		} fault;
+	};
+};
+
+struct vcpu;
+
+struct vcpu_backend {
+	const char *name;   /* "svm" / "vmx" */
+	const char *paging; /* "npt" / "ept" */
+	/* Enables virtualization on the calling CPU and prepares v to start
+	 * at v->regs; 0 or -errno with the reason logged. */
+	int (*vcpu_init)(struct vcpu *v);
+	/* Runs the guest until an exit Lamina must handle. */
+	void (*run)(struct vcpu *v, struct vcpu_exit *exit);
+	/* Moves RIP past the exiting instruction. */
+	void (*skip_insn)(struct vcpu *v, const struct vcpu_exit *exit, unsigned len_hint);
+	void (*inject_exception)(struct vcpu *v, unsigned vector, bool has_error, u32 error);
+	/* Single-step the guest for one instruction (EXIT_DEBUG_TRAP after). */
+	void (*set_single_step)(struct vcpu *v, bool on);
+	/* Nested page tables changed: drop the guest's cached translations. */
+	void (*flush_guest_tlb)(struct vcpu *v);
+	void (*dump_state)(struct vcpu *v);
+	u64 (*guest_cr4)(struct vcpu *v);
+	/* Entry encoding of this backend's nested page tables. */
+	const struct pt_format *nested_format;
+};
+
+#include "arch/x86/vcpu_arch.h"
+
+/* Descriptor tables a boot protocol hands the guest at its first entry. */
+struct guest_start {
+	u64 gdt_base;
+	u16 gdt_limit;
+};
+
+struct vcpu {
+	struct guest_regs regs;
+	struct guest_start start;
+	unsigned id;
+	const struct vcpu_backend *backend;
+	struct vcpu_arch arch;
+	/* Memory-guard single-step in progress (see arch/x86/guard.c). */
+	u64 guard_pending_gpa;
+	bool guard_guest_tf;
+	u64 exits[EXIT_REASON_COUNT];
+	u64 exits_total;
+};
+
+static inline void vcpu_count_exit(struct vcpu *v, enum exit_reason r)
+{
+	v->exits[r]++;
+	v->exits_total++;
+}
+
+#define MAX_CPUS 64
+extern struct vcpu *vcpus[MAX_CPUS];
+extern unsigned nr_vcpus;
+
+#endif

@@ -1,0 +1,11 @@
+#ifndef CORE_VERSION_H
+#define CORE_VERSION_H
+
+#define LAMINA_VERSION_MAJOR 0
+#define LAMINA_VERSION_MINOR 1
+#define LAMINA_VERSION_PATCH 0
+#define LAMINA_VERSION "0.1.0"
+#define LAMINA_VERSION_CODE                                                    \
+	(LAMINA_VERSION_MAJOR << 16 | LAMINA_VERSION_MINOR << 8 | LAMINA_VERSION_PATCH)
+
+#endif
