@@ -102,11 +102,9 @@ fi
 } >"$stage/boot/grub/grub.cfg"
 
 mkdir -p "$(dirname "$out")"
-# Only the modules the scenarios need keep the image small and quick.
 log=$(mktemp "${TMPDIR:-/tmp}/lamina-iso-log.XXXXXX")
 if ! grub-mkrescue -o "$out.tmp" \
-	--install-modules="multiboot2 linux normal serial terminal echo iso9660 part_msdos part_gpt biosdisk all_video" \
-	--modules="serial terminal" --fonts= --locales= --themes= \
+	--fonts= --locales= --themes= \
 	"$stage" >"$log" 2>&1; then
 	cat "$log" >&2; rm -f "$log"
 	die "grub-mkrescue failed"

@@ -129,7 +129,7 @@ while :; do
 		fi
 	fi
 	if [ "$got" = 1 ]; then
-		line=${line%$'\r'}
+		line=${line//$'\r'/}
 		printf '%s\n' "$line" >>"$log"
 		[ "$tee" = 1 ] && printf '%s\n' "$line"
 		for s in "${stamps[@]}"; do
