@@ -90,14 +90,18 @@ void xts_generic_dec(const struct xts_key *k, const uint8_t tweak[16],
 struct xts_path {
 	const char *name;
 	xts_path_fn enc, dec;
+	xts_units_fn units_enc, units_dec;   /* 0: loop over enc/dec */
 };
 
 static const struct xts_path xts_paths[XTS_IMPL_COUNT] = {
-	[XTS_IMPL_AUTO]        = { "auto", 0, 0 },
-	[XTS_IMPL_GENERIC]     = { "generic", xts_generic_enc, xts_generic_dec },
-	[XTS_IMPL_AESNI]       = { "aesni", xts_aesni_enc, xts_aesni_dec },
-	[XTS_IMPL_VAES_AVX2]   = { "vaes-avx2", xts_vaes_avx2_enc, xts_vaes_avx2_dec },
-	[XTS_IMPL_VAES_AVX512] = { "vaes-avx512", xts_vaes_avx512_enc, xts_vaes_avx512_dec },
+	[XTS_IMPL_AUTO]        = { "auto", 0, 0, 0, 0 },
+	[XTS_IMPL_GENERIC]     = { "generic", xts_generic_enc, xts_generic_dec, 0, 0 },
+	[XTS_IMPL_AESNI]       = { "aesni", xts_aesni_enc, xts_aesni_dec,
+				   xts_aesni_units_enc, xts_aesni_units_dec },
+	[XTS_IMPL_VAES_AVX2]   = { "vaes-avx2", xts_vaes_avx2_enc, xts_vaes_avx2_dec,
+				   xts_vaes_avx2_units_enc, xts_vaes_avx2_units_dec },
+	[XTS_IMPL_VAES_AVX512] = { "vaes-avx512", xts_vaes_avx512_enc, xts_vaes_avx512_dec,
+				   xts_vaes_avx512_units_enc, xts_vaes_avx512_units_dec },
 };
 
 static unsigned int xts_avail;          /* 0: not probed yet */
@@ -300,6 +304,7 @@ static int xts_units(const struct xts_key *k, uint64_t unit, size_t unit_size,
 		     const uint8_t *in, uint8_t *out, size_t len, int dec)
 {
 	const struct xts_path *p;
+	xts_units_fn ufn;
 	xts_path_fn fn;
 	uint8_t tweak[16];
 	size_t nb;
@@ -308,8 +313,14 @@ static int xts_units(const struct xts_key *k, uint64_t unit, size_t unit_size,
 		return CRYPTO_EINVAL;
 	xts_probe();
 	p = &xts_paths[xts_cur];
-	fn = dec ? p->dec : p->enc;
 	nb = unit_size / 16;
+	ufn = dec ? p->units_dec : p->units_enc;
+	if (ufn) {
+		if (len)
+			ufn(k, unit, nb, in, out, len / unit_size);
+		return CRYPTO_OK;
+	}
+	fn = dec ? p->dec : p->enc;
 	for (; len; len -= unit_size, unit++) {
 		xts_tweak_from_u64(tweak, unit);
 		fn(k, tweak, in, out, nb);

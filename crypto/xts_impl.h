@@ -13,6 +13,14 @@
 typedef void (*xts_path_fn)(const struct xts_key *k, const uint8_t tweak[16],
 			    const uint8_t *in, uint8_t *out, size_t nblocks);
 
+/*
+ * A run of nunits data units of ublocks blocks each, plain64 tweaks
+ * unit, unit + 1, ... (64-bit wrap-around).  Lets a path encrypt several
+ * tweaks at once and keep its round keys in registers across units.
+ */
+typedef void (*xts_units_fn)(const struct xts_key *k, uint64_t unit, size_t ublocks,
+			     const uint8_t *in, uint8_t *out, size_t nunits);
+
 void xts_generic_enc(const struct xts_key *k, const uint8_t tweak[16],
 		     const uint8_t *in, uint8_t *out, size_t nblocks);
 void xts_generic_dec(const struct xts_key *k, const uint8_t tweak[16],
@@ -29,5 +37,17 @@ void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
 			 const uint8_t *in, uint8_t *out, size_t nblocks);
 void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
 			 const uint8_t *in, uint8_t *out, size_t nblocks);
+void xts_aesni_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
+                         const uint8_t *in, uint8_t *out, size_t nunits);
+void xts_aesni_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
+                         const uint8_t *in, uint8_t *out, size_t nunits);
+void xts_vaes_avx2_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
+                             const uint8_t *in, uint8_t *out, size_t nunits);
+void xts_vaes_avx2_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
+                             const uint8_t *in, uint8_t *out, size_t nunits);
+void xts_vaes_avx512_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
+                               const uint8_t *in, uint8_t *out, size_t nunits);
+void xts_vaes_avx512_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
+                               const uint8_t *in, uint8_t *out, size_t nunits);
 
 #endif /* LAMINA_CRYPTO_XTS_IMPL_H */
