@@ -1,0 +1,7 @@
+# Unit tests of the hypervisor's pure logic, compiled for the host.
+HV_HOST := tests/unit/hv_host.c
+test_core_format_SRCS := core/format.c
+test_core_options_SRCS := core/options.c core/format.c $(HV_HOST)
+test_boot_multiboot2_SRCS := boot/multiboot2.c $(HV_HOST)
+test_pagetable_SRCS := arch/x86/pagetable.c $(HV_HOST)
+test_core_format_CFLAGS := -fno-builtin

@@ -1,0 +1,102 @@
+/* core/options.c: Lamina's command line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/options.h"
+#include "tests/unit/hv_host.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	hv_host_reset();
+	return 0;
+}
+
+static void defaults(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("", &o), 0);
+	assert_int_equal(o.region_size, OPT_REGION_DEFAULT);
+	assert_int_equal(o.serial_port, 0x3f8);
+	assert_int_equal(o.console_level, LOG_INFO);
+	assert_string_equal(o.taken, "(defaults)");
+	assert_int_equal(hv_log_count, 0);
+}
+
+static void loader_path_is_skipped(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("/boot/lamina.elf  memory=64M", &o), 0);
+	assert_int_equal(o.region_size, 64 << 20);
+	assert_string_equal(o.taken, "memory=64M");
+	assert_int_equal(hv_log_count, 0);
+}
+
+static void memory_values(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("memory=128", &o), 0);
+	assert_int_equal(o.region_size, 128 << 20);
+	assert_int_equal(options_parse("memory=0x4000000", &o), 0);
+	assert_int_equal(o.region_size, 64 << 20);
+	assert_int_equal(options_parse("memory=1G", &o), 0);
+	assert_int_equal(o.region_size, 1 << 30);
+	assert_int_not_equal(options_parse("memory=4M", &o), 0);   /* too small */
+	assert_int_not_equal(options_parse("memory=2G", &o), 0);   /* too large */
+	assert_int_not_equal(options_parse("memory=33M", &o), 0);  /* not 2M aligned */
+	assert_int_not_equal(options_parse("memory=", &o), 0);
+	assert_int_not_equal(options_parse("memory=12Q", &o), 0);
+	assert_int_not_equal(options_parse("memory=99999999999999999999999", &o), 0);
+	assert_int_not_equal(options_parse("memory=0xfffffffffffffffG", &o), 0);
+}
+
+static void serial_and_logging(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("serial=off loglevel=debug", &o), 0);
+	assert_int_equal(o.serial_port, 0);
+	assert_int_equal(o.console_level, LOG_DEBUG);
+	assert_int_equal(options_parse("serial=0x2f8 quiet", &o), 0);
+	assert_int_equal(o.serial_port, 0x2f8);
+	assert_int_equal(o.console_level, LOG_WARN);
+	assert_string_equal(o.taken, "serial=0x2f8 quiet");
+	assert_int_not_equal(options_parse("serial=com1", &o), 0);
+	assert_int_not_equal(options_parse("loglevel=loud", &o), 0);
+	assert_int_not_equal(options_parse("quiet=yes", &o), 0);
+}
+
+static void unknown_is_reported_not_fatal(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("frobnicate=1 memory=16M", &o), 0);
+	assert_int_equal(hv_log_count, 1);
+	assert_non_null(strstr(hv_last_log, "unknown option 'frobnicate=1'"));
+	assert_int_equal(o.region_size, 16 << 20);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(defaults, setup),
+		cmocka_unit_test_setup(loader_path_is_skipped, setup),
+		cmocka_unit_test_setup(memory_values, setup),
+		cmocka_unit_test_setup(serial_and_logging, setup),
+		cmocka_unit_test_setup(unknown_is_reported_not_fatal, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
