@@ -66,7 +66,7 @@ fi
 	cat <<-'EOF'
 	serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
 	terminal_input serial console
-	terminal_output serial console
+	terminal_output serial
 	set timeout=0
 	set default=0
 	EOF

@@ -48,7 +48,7 @@ else
 	BOOTS=(
 	"lamina|lamina||guest.test=status,memprotect,cpuwork,log guest.end=poweroff|420|"
 	"bare|bare||guest.test=cpuwork guest.end=poweroff|180|"
-	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: unknown option"
+	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: (warning: |error: )?unknown option"
 	"negative-nomod|nomod|||90|lamina: error:"
 	"negative-garbage|garbage||guest.end=poweroff|90|lamina: error:"
 	)
@@ -154,8 +154,8 @@ test_boot() {
 	local b=lamina
 	usable $b boot || return
 	lamina_in_chain $b
-	has $b 'lamina: .*backend svm' || want "no 'lamina: backend svm' line"
-	has $b 'lamina: .*nested paging npt' || want "no 'nested paging npt' line"
+	has $b 'lamina: .*backend:? svm' || want "no 'lamina: backend svm' line"
+	has $b 'lamina: .*nested paging:? npt' || want "no 'nested paging npt' line"
 	has $b '^lamina-guest: userspace up' || want "guest never reached userspace"
 	# Lamina must have started before the guest's kernel did.
 	local lb lg
@@ -247,7 +247,7 @@ else
 	test_memprotect
 	test_cpuwork
 	test_poweroff
-	test_negative negative-option 'lamina: unknown option'
+	test_negative negative-option 'lamina: (warning: |error: )?unknown option'
 	test_negative negative-nomod 'lamina: error:'
 	test_negative negative-garbage 'lamina: error:'
 fi
