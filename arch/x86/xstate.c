@@ -36,7 +36,8 @@ int xstate_init(unsigned int flags)
 		xs_method = XSTATE_NONE;
 		return -95;
 	}
-	if (!(r[2] & (1u << 26)) || !(r[2] & (1u << 27))) {
+	if (!(r[2] & (1u << 26)) || !(r[2] & (1u << 27)) ||
+	    (flags & XSTATE_FORCE_FXSAVE)) {
 		/* No XSAVE, or CR4.OSXSAVE clear: x87/SSE only. */
 		xs_method = XSTATE_FXSAVE;
 		xs_image = 512;
@@ -46,7 +47,9 @@ int xstate_init(unsigned int flags)
 	supported = (uint64_t)r[3] << 32 | r[0];
 	xs_image = r[2];        /* max size for every supported component */
 	crypto_cpuid(0xD, 1, r);
-	if (r[0] & (1u << 1))
+	if (flags & XSTATE_FORCE_XSAVE)
+		xs_method = XSTATE_XSAVE;
+	else if (r[0] & (1u << 1))
 		xs_method = XSTATE_XSAVEC;
 	else if (r[0] & 1u)
 		xs_method = XSTATE_XSAVEOPT;

@@ -39,7 +39,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XSTATE_SWITCH_XCR0 1u
+#define XSTATE_SWITCH_XCR0 1u   /* raise XCR0 for crypto (ring 0 only)        */
+#define XSTATE_FORCE_FXSAVE 2u  /* testing: use FXSAVE even if XSAVE exists     */
+#define XSTATE_FORCE_XSAVE  4u  /* testing: plain XSAVE (no XSAVEOPT/XSAVEC)    */
 
 enum xstate_method {
 	XSTATE_NONE = 0,     /* not initialised / no FXSR */
