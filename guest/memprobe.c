@@ -77,8 +77,9 @@ static int write_page(volatile uint64_t *dst, uint64_t v)
 	return 0;
 }
 
-/* Runs `laminactl status`; fills start and end from its memory line. */
-static int lamina_status(unsigned long long *start, unsigned long long *end)
+/* Runs `laminactl status`; fills start and end from its memory line.
+ * With show set, echoes Lamina's guard counters (guard_* lines). */
+static int lamina_status(unsigned long long *start, unsigned long long *end, int show)
 {
 	char line[256];
 	int found = 0, rc;
@@ -96,6 +97,8 @@ static int lamina_status(unsigned long long *start, unsigned long long *end)
 				*end = e;
 			found = 1;
 		}
+		if (show && !strncmp(line, "guard_", 6))
+			printf("memprobe: lamina %s", line);
 	}
 	rc = pclose(p);
 	if (rc != 0)
@@ -129,7 +132,7 @@ int main(int argc, char **argv)
 	if (argc == 3) {
 		start = strtoull(argv[1], NULL, 0);
 		end = strtoull(argv[2], NULL, 0);
-	} else if ((rc = lamina_status(&start, &end)) < 0) {
+	} else if ((rc = lamina_status(&start, &end, 0)) < 0) {
 		printf("memprobe: %s\n", rc == -1 ? "laminactl status failed"
 						  : "no memory: line in laminactl status");
 		return 1;
@@ -225,7 +228,7 @@ int main(int argc, char **argv)
 	close(fd);
 
 	/* 3. Lamina must still answer. */
-	rc = lamina_status(NULL, NULL);
+	rc = lamina_status(NULL, NULL, 1);
 	printf("memprobe: laminactl status after writes: %s\n", rc == 0 ? "ok" : "FAILED");
 	printf("memprobe: found_lamina_strings=%lu\n", found);
 	if (found == 0 && rc == 0) {
