@@ -2,32 +2,35 @@
 # System tests: boot Lamina with a Linux guest under QEMU (TCG, AMD SVM +
 # NPT) and check what the serial console shows.
 #
-#   tests/system/run.sh [--quick] [--jobs N]
+#   tests/system/run.sh [--quick] [--jobs N] [--judge]
 #
 # Boots (each one serial log in $BUILD/system/<boot>.log):
 #   lamina           Lamina + guest; guest tests status, memprotect,
-#                    cpuwork, log; the guest powers off
-#   bare             the same guest without Lamina: cpuwork, power-off
+#                    cpuwork, dio (4 KiB O_DIRECT reads from an IDE disk),
+#                    log; the guest powers off
+#   bare             the same guest without Lamina: cpuwork, dio, power-off
 #   negative-option  Lamina with an unknown option
 #   negative-nomod   Lamina without modules
 #   negative-garbage Lamina with a garbage module instead of a bzImage
 # Tests (one PASS/FAIL line each in $RESULTS/system.txt):
-#   boot status memprotect cpuwork poweroff negative-option
+#   boot status memprotect cpuwork disk poweroff negative-option
 #   negative-nomod negative-garbage
 # --quick (make check-svm) boots only `lamina` with the status test and
-# checks boot and status.
+# checks boot and status.  --judge boots nothing and checks the logs the
+# last run left (for working on the checks themselves).
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 RESULTS=${RESULTS:-$BUILD/results}
 SYS=$BUILD/system
-jobs=2 quick=0
+jobs=2 quick=0 judge=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; shift ;;
 	--jobs) jobs=$2; shift 2 ;;
-	*) echo "usage: $0 [--quick] [--jobs N]" >&2; exit 2 ;;
+	--judge) judge=1; shift ;;
+	*) echo "usage: $0 [--quick] [--jobs N] [--judge]" >&2; exit 2 ;;
 	esac
 done
 
@@ -49,12 +52,13 @@ fail() { echo "FAIL system/$1: $2" | tee -a "$out"; }
 
 # ---------------------------------------------------------------- boots
 # name|mode|lamina options|guest params|timeout s|stop when this matches
+# (boots with "dio" in their tests get their own copy of a test disk)
 if [ "$quick" = 1 ]; then
 	BOOTS=("lamina|lamina||guest.test=status,log guest.end=poweroff|240|")
 else
 	BOOTS=(
-	"lamina|lamina||guest.test=status,memprotect,cpuwork,log guest.end=poweroff|420|"
-	"bare|bare||guest.test=cpuwork guest.end=poweroff|180|"
+	"lamina|lamina||guest.test=status,memprotect,cpuwork,dio,log guest.end=poweroff|420|"
+	"bare|bare||guest.test=cpuwork,dio guest.end=poweroff|180|"
 	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: (warning: |error: )?unknown option"
 	"negative-nomod|nomod|||90|lamina: error:"
 	"negative-garbage|garbage||guest.end=poweroff|90|lamina: error:"
@@ -75,6 +79,11 @@ boot_one() {
 		return 3
 	fi
 	args=(-i "$iso" -l "$log" -t "$tmo" --stamp 'lamina-guest: userspace up')
+	if [[ $params == *dio* ]]; then
+		# 16 MiB of text, a copy per boot (QEMU locks its images).
+		yes "lamina system test disk" | head -c $((16 << 20)) >"$SYS/$name.disk"
+		args+=(-d "$SYS/$name.disk")
+	fi
 	[ -n "$until" ] && args+=(--until "$until" --grace 2)
 	tools/qemu-run.sh "${args[@]}"
 }
@@ -89,6 +98,10 @@ for b in "${BOOTS[@]}"; do
 	fi
 	if [ "$mode" != nomod ] && [ "$have_guest" = 0 ]; then
 		status[$name]="missing: the guest image did not build (make guest)"
+		continue
+	fi
+	if [ "$judge" = 1 ]; then
+		pid_of[$name]=judge
 		continue
 	fi
 	if [ "$running" -ge "$jobs" ]; then
@@ -145,8 +158,10 @@ verdict() {
 	if [ ${#problems[@]} -eq 0 ]; then
 		pass "$1"
 	else
-		local IFS=';'
-		fail "$1" "${problems[*]}"
+		local msg p
+		msg=${problems[0]}
+		for p in "${problems[@]:1}"; do msg="$msg; $p"; done
+		fail "$1" "$msg"
 		echo "    (log: $2)"
 	fi
 	problems=()
@@ -230,6 +245,21 @@ test_cpuwork() {
 		"bare $(section bare cpuwork | sed -n 's/^cpuwork: elapsed_ms=//p' | head -n 1)"
 }
 
+test_disk() {
+	local sl sb
+	usable lamina disk || return
+	usable bare disk || return
+	lamina_in_chain lamina
+	[ "$(section_rc lamina dio)" = 0 ] || want "dio under Lamina exited with '$(section_rc lamina dio)'"
+	[ "$(section_rc bare dio)" = 0 ] || want "dio in the bare boot exited with '$(section_rc bare dio)'"
+	sl=$(section lamina dio | sed -n 's/.*bytesum=//p' | head -n 1)
+	sb=$(section bare dio | sed -n 's/.*bytesum=//p' | head -n 1)
+	[ -n "$sl" ] && [ "$sl" = "$sb" ] || want "data read under Lamina (sum '$sl') differs from bare ('$sb')"
+	verdict disk "$(LOG lamina) $(LOG bare)"
+	echo "    dio ms: lamina $(section lamina dio | sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' | head -n 1)," \
+		"bare $(section bare dio | sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' | head -n 1)"
+}
+
 test_poweroff() {
 	local b
 	for b in lamina bare; do usable $b poweroff || return; done
@@ -258,6 +288,7 @@ else
 	test_status
 	test_memprotect
 	test_cpuwork
+	test_disk
 	test_poweroff
 	test_negative negative-option 'lamina: (warning: |error: )?unknown option'
 	test_negative negative-nomod 'lamina: error:'
