@@ -39,6 +39,8 @@ all: $(BUILD)/lamina.elf $(BUILD)/laminactl
 -include crypto/crypto.mk
 -include tests/unit/unit.mk
 -include tests/system/system.mk
+-include tests/system/vmx.mk
+-include tests/fuzz/fuzz.mk
 -include guest/guest.mk
 
 all: $(ALL_TARGETS)

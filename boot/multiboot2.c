@@ -30,12 +30,13 @@ struct mb2_mmap {
 	u32 entry_version;
 };
 
+/* Packed: entry_size comes from the loader and need not keep alignment. */
 struct mb2_mmap_entry {
 	u64 base;
 	u64 len;
 	u32 type;
 	u32 reserved;
-};
+} __packed;
 
 /* Strings must end inside their tag. */
 static const char *tag_string(const struct mb2_tag *tag, size_t offset)
@@ -74,7 +75,7 @@ static void parse_mmap(const struct mb2_tag *tag, struct boot_info *bi)
 		pr_warn("ignoring malformed multiboot2 memory map");
 		return;
 	}
-	for (u32 off = sizeof(*mm); off + mm->entry_size <= tag->size; off += mm->entry_size) {
+	for (u64 off = sizeof(*mm); off + mm->entry_size <= tag->size; off += mm->entry_size) {
 		const struct mb2_mmap_entry *e = (const void *)((const u8 *)tag + off);
 
 		if (bi->nr_mem == MAX_MEM_RANGES) {
@@ -101,11 +102,12 @@ int multiboot2_parse(u32 magic, u64 info_phys, struct boot_info *bi)
 	bi->info_start = info_phys;
 	bi->info_size = total;
 
-	for (u32 off = 8; off + sizeof(struct mb2_tag) <= total;) {
+	for (u64 off = 8; off + sizeof(struct mb2_tag) <= total;) {
 		const struct mb2_tag *tag = (const void *)(info + off);
 
-		if (tag->size < sizeof(*tag) || off + tag->size > total) {
-			pr_err("malformed multiboot2 tag at offset %u", off);
+		/* Compare sizes, never sums: a huge size must not wrap around. */
+		if (tag->size < sizeof(*tag) || tag->size > total - off) {
+			pr_err("malformed multiboot2 tag at offset %llu", (unsigned long long)off);
 			return -22;
 		}
 		switch (tag->type) {
@@ -125,7 +127,7 @@ int multiboot2_parse(u32 magic, u64 info_phys, struct boot_info *bi)
 			bi->acpi_rsdp = info_phys + off + sizeof(*tag);
 			break;
 		}
-		off += ALIGN_UP(tag->size, 8);
+		off += ALIGN_UP((u64)tag->size, 8);
 	}
 	return 0;
 }

@@ -121,6 +121,8 @@ static void tag_past_the_end(void **state)
 	assert_int_not_equal(multiboot2_parse(MAGIC, (uint64_t)m.buf, &bi), 0);
 	t[1] = 4; /* smaller than a tag header */
 	assert_int_not_equal(multiboot2_parse(MAGIC, (uint64_t)m.buf, &bi), 0);
+	t[1] = 0xfffffff9; /* offset + size wraps around 32 bits (found by fuzzing) */
+	assert_int_not_equal(multiboot2_parse(MAGIC, (uint64_t)m.buf, &bi), 0);
 }
 
 static void malformed_tags_are_ignored(void **state)

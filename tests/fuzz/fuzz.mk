@@ -1,0 +1,43 @@
+# Fuzzing with libFuzzer (clang).  `make fuzz` runs each target for
+# FUZZ_SECONDS; `make check` runs a short smoke round of each and records
+# PASS/FAIL lines in $(RESULTS)/fuzz.txt.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -I. -Iinclude -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+
+fuzz_multiboot2_SRCS := tests/fuzz/fuzz_multiboot2.c boot/multiboot2.c tests/unit/hv_host.c
+fuzz_options_SRCS := tests/fuzz/fuzz_options.c core/options.c core/format.c tests/unit/hv_host.c
+FUZZ_TARGETS := fuzz_multiboot2 fuzz_options
+
+$(FUZZ_BUILD)/%: $$(%_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $($*_SRCS)
+
+.PHONY: fuzz check-fuzz
+fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		$(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_BUILD)/corpus/$$t || exit 1; \
+	done
+
+CHECK_TARGETS += check-fuzz
+check-fuzz:
+	@mkdir -p $(RESULTS)/fuzz
+	@: > $(RESULTS)/fuzz.txt
+	@for t in $(FUZZ_TARGETS); do \
+		if ! $(MAKE) --no-print-directory $(FUZZ_BUILD)/$$t > $(RESULTS)/fuzz/$$t.build.log 2>&1; then \
+			echo "FAIL fuzz.$$t.build" >> $(RESULTS)/fuzz.txt; continue; fi; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		if timeout $$(($(FUZZ_SMOKE_SECONDS) * 3)) $(FUZZ_BUILD)/$$t \
+			-max_total_time=$(FUZZ_SMOKE_SECONDS) -timeout=5 -seed=1 \
+			-artifact_prefix=$(RESULTS)/fuzz/$$t- \
+			$(FUZZ_BUILD)/corpus/$$t > $(RESULTS)/fuzz/$$t.log 2>&1; then \
+			echo "PASS fuzz.$$t" >> $(RESULTS)/fuzz.txt; \
+		else \
+			echo "FAIL fuzz.$$t (see $(RESULTS)/fuzz/$$t.log)" >> $(RESULTS)/fuzz.txt; \
+		fi; \
+	done
+	@cat $(RESULTS)/fuzz.txt
