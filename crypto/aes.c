@@ -11,6 +11,10 @@
  */
 #include "crypto/aes.h"
 
+/* Small fixed loops must unroll so the planes stay in registers. */
+#define AES_INLINE static inline __attribute__((always_inline))
+#define UNROLL8 _Pragma("GCC unroll 8")
+
 /* ---- bit-plane transposition ------------------------------------------ */
 
 /* Transpose the 8x8 bit matrix held in x (row r = byte r, column = bit). */
@@ -28,21 +32,26 @@ static inline uint64_t bit_transpose8(uint64_t x)
 }
 
 /* Transpose the 8x8 byte matrix w[j] byte k <-> w[k] byte j. */
-static inline void byte_transpose8(uint64_t w[8])
+AES_INLINE void byte_transpose8(uint64_t w[8])
 {
 	uint64_t t;
 	int j;
 
+	UNROLL8
 	for (j = 0; j < 4; j++) {
 		t = ((w[j] >> 32) ^ w[j + 4]) & 0x00000000FFFFFFFFull;
 		w[j] ^= t << 32;
 		w[j + 4] ^= t;
 	}
-	for (j = 0; j < 8; j += (j & 1) ? 3 : 1) {      /* 0,1,4,5 */
-		t = ((w[j] >> 16) ^ w[j + 2]) & 0x0000FFFF0000FFFFull;
-		w[j] ^= t << 16;
-		w[j + 2] ^= t;
+	UNROLL8
+	for (j = 0; j < 4; j++) {                       /* rows 0,1,4,5 */
+		int r = j + (j & 2);
+
+		t = ((w[r] >> 16) ^ w[r + 2]) & 0x0000FFFF0000FFFFull;
+		w[r] ^= t << 16;
+		w[r + 2] ^= t;
 	}
+	UNROLL8
 	for (j = 0; j < 8; j += 2) {
 		t = ((w[j] >> 8) ^ w[j + 1]) & 0x00FF00FF00FF00FFull;
 		w[j] ^= t << 8;
@@ -51,63 +60,78 @@ static inline void byte_transpose8(uint64_t w[8])
 }
 
 /* 64 bytes (as 8 LE words) -> plane k holds bit k of every byte. */
-static inline void to_planes(uint64_t w[8])
+AES_INLINE void to_planes(uint64_t w[8])
 {
 	int j;
 
+	UNROLL8
 	for (j = 0; j < 8; j++)
 		w[j] = bit_transpose8(w[j]);
 	byte_transpose8(w);
 }
 
-static inline void from_planes(uint64_t w[8])
+AES_INLINE void from_planes(uint64_t w[8])
 {
 	int j;
 
 	byte_transpose8(w);
+	UNROLL8
 	for (j = 0; j < 8; j++)
 		w[j] = bit_transpose8(w[j]);
 }
 
 /* ---- bitsliced GF(2^8), modulus x^8 + x^4 + x^3 + x + 1 --------------- */
 
-static inline void gf_reduce(uint64_t c[15], uint64_t out[8])
+AES_INLINE void gf_reduce(uint64_t c[15], uint64_t out[8])
 {
 	int k;
 
+	UNROLL8
 	for (k = 14; k >= 8; k--) {
 		c[k - 4] ^= c[k];
 		c[k - 5] ^= c[k];
 		c[k - 7] ^= c[k];
 		c[k - 8] ^= c[k];
 	}
+	UNROLL8
 	for (k = 0; k < 8; k++)
 		out[k] = c[k];
 }
 
-static void gf_mul(uint64_t out[8], const uint64_t a[8], const uint64_t b[8])
+AES_INLINE void gf_mul(uint64_t out[8], const uint64_t a[8], const uint64_t b[8])
 {
-	uint64_t c[15] = { 0 };
+	uint64_t c[15];
 	int i, j;
 
-	for (i = 0; i < 8; i++)
+	UNROLL8
+	for (i = 0; i < 15; i++)
+		c[i] = 0;
+	UNROLL8
+	for (i = 0; i < 8; i++) {
+		UNROLL8
 		for (j = 0; j < 8; j++)
 			c[i + j] ^= a[i] & b[j];
+	}
 	gf_reduce(c, out);
 }
 
-static void gf_sq(uint64_t out[8], const uint64_t a[8])
+/* Squaring is linear in characteristic 2: spread the bits, reduce. */
+AES_INLINE void gf_sq(uint64_t out[8], const uint64_t a[8])
 {
-	uint64_t c[15] = { 0 };
+	uint64_t c[15];
 	int i;
 
-	for (i = 0; i < 8; i++)
+	UNROLL8
+	for (i = 0; i < 7; i++) {
 		c[2 * i] = a[i];
+		c[2 * i + 1] = 0;
+	}
+	c[14] = a[7];
 	gf_reduce(c, out);
 }
 
 /* x -> x^254 (the multiplicative inverse, 0 -> 0). */
-static void gf_inv(uint64_t x[8])
+AES_INLINE void gf_inv(uint64_t x[8])
 {
 	uint64_t x2[8], x3[8], x12[8], t[8], u[8];
 
@@ -124,7 +148,7 @@ static void gf_inv(uint64_t x[8])
 	gf_mul(x, u, x2);        /* x^254 */
 }
 
-static void sbox_planes(uint64_t x[8])
+AES_INLINE void sbox_planes(uint64_t x[8])
 {
 	uint64_t b[8];
 	int i;
@@ -142,7 +166,7 @@ static void sbox_planes(uint64_t x[8])
 	x[6] = ~x[6];
 }
 
-static void inv_sbox_planes(uint64_t x[8])
+AES_INLINE void inv_sbox_planes(uint64_t x[8])
 {
 	uint64_t s[8];
 	int i;
