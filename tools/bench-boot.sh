@@ -24,6 +24,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 mkdir -p "$B"
+exec 9>"$B/.lock"
+flock -n 9 || { echo "bench-boot: another run holds $B/.lock; waiting"; flock 9; }
 
 for f in "$BUILD/lamina.elf" "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img"; do
 	[ -s "$f" ] || { echo "bench-boot: $f is missing" >&2; exit 1; }
@@ -99,6 +101,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 
 echo
 echo "Lamina boot benchmark: QEMU TCG -M $machine -m $mem, $runs runs each, medians"
+echo "(host load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); other work on the host skews wall-clock times)"
 printf '%-34s %12s %12s %10s\n' metric bare lamina ratio
 for m in "boot:time to guest userspace (s)" "cpuwork:cpuwork (s)" "dio:dio $dio_count x 4 KiB O_DIRECT (s)"; do
 	k=${m%%:*} label=${m#*:}
