@@ -11,7 +11,7 @@
 # medians and the Lamina/bare ratios.  Logs: $BUILD/bench/.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 B=$BUILD/bench
 runs=${BENCH_RUNS:-3} machine=pc mem=1024 dio_count=${BENCH_DIO_COUNT:-5000}

@@ -19,7 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
 
-out= mode=lamina opts= params= quiet=quiet
+out='' mode=lamina opts='' params='' quiet=quiet
 lamina="$build/lamina.elf" kernel="$build/guest/vmlinuz" initrd="$build/guest/initrd.img"
 
 usage() { sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2; }

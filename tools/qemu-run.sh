@@ -28,8 +28,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-iso= log= timeout=180 machine=pc mem=1024 smp=1 disk= cpu=qemu64,+svm,+npt
-kvm=0 uefi=0 tee=0 until= grace=1 interactive=0
+iso='' log='' timeout=180 machine=pc mem=1024 smp=1 disk='' cpu=qemu64,+svm,+npt
+kvm=0 uefi=0 tee=0 until='' grace=1 interactive=0
 stamps=() extra=()
 
 usage() { sed -n '2,28s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -109,10 +109,10 @@ exec 3<"$fifo"
 
 elapsed() { echo $(( ($(date +%s%N) - start) / 1000000 )); }
 
-result=exit
+result="exit"
 stop_at=
 declare -A stamped=()
-partial= eof=0
+partial='' eof=0
 while :; do
 	got=0
 	if IFS= read -r -t 1 chunk <&3; then

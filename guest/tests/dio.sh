@@ -2,7 +2,7 @@
 # 4 KiB direct reads from the first disk (attached by the host as IDE).
 # DIO_COUNT blocks, default 2000.
 dev=
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	for d in /dev/sda /dev/vda /dev/nvme0n1; do
 		[ -b "$d" ] && { dev=$d; break 2; }
 	done

@@ -20,7 +20,7 @@
 # last run left (for working on the checks themselves).
 set -uo pipefail
 
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
 RESULTS=${RESULTS:-$BUILD/results}
 SYS=$BUILD/system
