@@ -18,7 +18,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -I. -Iinclude -isystem $(shell $(CC) -print-file-name=include)
 HV_ASFLAGS := -I. -Iinclude -D__ASSEMBLY__ -g
-HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+HV_LDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,-T,boot/lamina.ld
 
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Iinclude

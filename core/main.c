@@ -8,6 +8,7 @@
 #include "arch/x86/linux.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/traps.h"
 #include "boot/bootinfo.h"
@@ -22,6 +23,7 @@
 
 extern const struct vcpu_backend *hv_backend;
 const struct vcpu_backend *svm_backend_probe(void);
+const struct vcpu_backend *vmx_backend_probe(void);
 void __noreturn vcpu_loop(struct vcpu *v);
 
 static struct boot_info boot_info;
@@ -118,8 +120,10 @@ static const struct vcpu_backend *select_backend(void)
 {
 	if (cpu_is_amd())
 		return svm_backend_probe();
+	if (cpu_is_intel())
+		return vmx_backend_probe();
 	pr_err("no supported virtualization: Lamina needs an AMD CPU with SVM "
-	       "and nested paging");
+	       "and nested paging or an Intel CPU with VT-x and EPT");
 	return NULL;
 }
 
@@ -142,6 +146,8 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	if (nested_init(hv_backend->nested_format, paging_identity_limit()) || guard_init())
 		fail("out of memory building nested page tables");
 	pr_info("backend: %s, nested paging %s", hv_backend->name, hv_backend->paging);
+
+	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
 
 	struct vcpu *v = &boot_vcpu;
 
