@@ -16,9 +16,21 @@ struct svm_vcpu {
 	u64 saved_dr6;
 };
 
+struct vmx_vcpu {
+	void *vmxon;         /* this CPU's VMXON region */
+	void *vmcs;
+	u64 vmcs_pa;
+	bool launched;       /* VMRESUME from now on */
+	u32 proc;            /* primary processor-based controls (MTF) */
+	u32 entry;           /* VM-entry controls (IA-32e mode guest) */
+	u32 exit_reason;     /* last exit, for reports */
+	u32 entry_error;     /* VM-instruction error of a failed entry */
+};
+
 struct vcpu_arch {
 	union {
 		struct svm_vcpu svm;
+		struct vmx_vcpu vmx;
 	};
 };
 
