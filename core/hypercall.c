@@ -24,7 +24,8 @@ static s64 read_stream(struct guest_regs *r)
 				       ? log_snapshot(snapshot, sizeof(snapshot))
 				       : status_format(snapshot, sizeof(snapshot));
 	n = offset < snapshot_len ? MIN(snapshot_len - offset, (u64)LAMINA_HC_READ_MAX) : 0;
-	memcpy(out, snapshot + offset, n);
+	if (n)
+		memcpy(out, snapshot + offset, n);
 	spin_unlock(&snapshot_lock);
 
 	r->rbx = out[0];

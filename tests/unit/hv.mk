@@ -5,3 +5,4 @@ test_core_options_SRCS := core/options.c core/format.c $(HV_HOST)
 test_boot_multiboot2_SRCS := boot/multiboot2.c $(HV_HOST)
 test_pagetable_SRCS := arch/x86/pagetable.c $(HV_HOST)
 test_core_format_CFLAGS := -fno-builtin
+test_core_hypercall_SRCS := core/hypercall.c
