@@ -27,6 +27,30 @@ struct pt_format {
 #define PT_ADDR_MASK 0x000ffffffffff000ull
 #define PTE_PS BIT(7)
 
+/* The x86-64 entry format, used by Lamina's own tables and by AMD NPT. */
+#define X86_PTE_P BIT(0)
+#define X86_PTE_W BIT(1)
+#define X86_PTE_US BIT(2)
+#define X86_PTE_NX BIT(63)
+
+/* `flags` go into every entry (US for NPT); `nx` is X86_PTE_NX or 0 when
+ * the CPU cannot forbid execution. */
+static inline u64 x86_pte_leaf(u64 pa, unsigned perms, unsigned level, u64 flags, u64 nx)
+{
+	return pa | X86_PTE_P | flags | (perms & PERM_W ? X86_PTE_W : 0) |
+	       (perms & PERM_X ? 0 : nx) | (level ? PTE_PS : 0);
+}
+
+static inline unsigned x86_pte_perms(u64 e, u64 nx)
+{
+	return PERM_R | (e & X86_PTE_W ? PERM_W : 0) | (e & nx ? 0 : PERM_X);
+}
+
+static inline bool x86_pte_present(u64 e)
+{
+	return e & X86_PTE_P;
+}
+
 struct pagetable {
 	u64 *root;
 	const struct pt_format *fmt;

@@ -37,36 +37,23 @@ u64 paging_identity_limit(void)
 
 static u64 host_table(u64 pa)
 {
-	return pa | 3; /* present, writable */
+	return pa | X86_PTE_P | X86_PTE_W;
 }
 
 static u64 host_leaf(u64 pa, unsigned perms, unsigned level)
 {
-	u64 e = pa | 1;
-
-	if (perms & PERM_W)
-		e |= 2;
-	if (!(perms & PERM_X))
-		e |= nx_bit;
-	if (level)
-		e |= PTE_PS;
-	return e;
-}
-
-static bool host_present(u64 e)
-{
-	return e & 1;
+	return x86_pte_leaf(pa, perms, level, 0, nx_bit);
 }
 
 static unsigned host_perms(u64 e)
 {
-	return PERM_R | (e & 2 ? PERM_W : 0) | (e & nx_bit ? 0 : PERM_X);
+	return x86_pte_perms(e, nx_bit);
 }
 
 static const struct pt_format host_format = {
 	.table = host_table,
 	.leaf = host_leaf,
-	.present = host_present,
+	.present = x86_pte_present,
 	.perms = host_perms,
 	.max_leaf_level = 1,
 };
@@ -87,7 +74,7 @@ int paging_relocate(u64 region_base, u64 max_phys)
 
 	if (cpuid(0x80000001, 0).edx & BIT(20)) {
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-		nx_bit = BIT(63);
+		nx_bit = X86_PTE_NX;
 	}
 	identity_limit = ALIGN_UP(MAX(max_phys, 4 * GiB), GiB);
 

@@ -335,38 +335,26 @@ static u64 svm_guest_cr4(struct vcpu *v)
 	return v->arch.svm.vmcb->save.cr4;
 }
 
+/* Nested walks are user-mode accesses, so every NPT entry carries US. */
 static u64 npt_table(u64 pa)
 {
-	return pa | 7; /* present, writable, user: nested walks are user accesses */
+	return pa | X86_PTE_P | X86_PTE_W | X86_PTE_US;
 }
 
 static u64 npt_leaf(u64 pa, unsigned perms, unsigned level)
 {
-	u64 e = pa | 5;
-
-	if (perms & PERM_W)
-		e |= 2;
-	if (!(perms & PERM_X))
-		e |= BIT(63);
-	if (level)
-		e |= PTE_PS;
-	return e;
-}
-
-static bool npt_present(u64 e)
-{
-	return e & 1;
+	return x86_pte_leaf(pa, perms, level, X86_PTE_US, X86_PTE_NX);
 }
 
 static unsigned npt_perms(u64 e)
 {
-	return PERM_R | (e & 2 ? PERM_W : 0) | (e & BIT(63) ? 0 : PERM_X);
+	return x86_pte_perms(e, X86_PTE_NX);
 }
 
 static struct pt_format npt_format = {
 	.table = npt_table,
 	.leaf = npt_leaf,
-	.present = npt_present,
+	.present = x86_pte_present,
 	.perms = npt_perms,
 	.max_leaf_level = 1,
 };
