@@ -211,6 +211,18 @@ XTS_PATH_TEST(xts_ieee1619_aesni, XTS_IMPL_AESNI)
 XTS_PATH_TEST(xts_ieee1619_vaes_avx2, XTS_IMPL_VAES_AVX2)
 XTS_PATH_TEST(xts_ieee1619_vaes_avx512, XTS_IMPL_VAES_AVX512)
 
+static void xts_selftest_every_path(void **state)
+{
+	int i;
+
+	for (i = XTS_IMPL_GENERIC; i < XTS_IMPL_COUNT; i++) {
+		if (xts_force_impl((enum xts_impl)i))
+			continue;
+		assert_int_equal(xts_selftest(), 0);
+	}
+	xts_force_impl(XTS_IMPL_AUTO);
+}
+
 static void xts_units_plain64(void **state)
 {
 	/* Units API == one xts_encrypt per unit with tweak = unit number. */
@@ -411,6 +423,7 @@ int main(void)
 		cmocka_unit_test(xts_ieee1619_aesni),
 		cmocka_unit_test(xts_ieee1619_vaes_avx2),
 		cmocka_unit_test(xts_ieee1619_vaes_avx512),
+		cmocka_unit_test(xts_selftest_every_path),
 		cmocka_unit_test(xts_units_plain64),
 		cmocka_unit_test(xts_bad_args),
 		cmocka_unit_test(xts_impl_selection),
