@@ -70,6 +70,7 @@ bench-crypto: $(BUILD)/crypto-bench
 
 # ---- unit tests (see tests/unit/unit.mk) ------------------------------------
 test_crypto_LIBS        := $(CRYPTO_LIB)
+test_crypto_xts_SRCS    := tests/unit/xstate_regs.S
 test_crypto_xts_LIBS    := $(CRYPTO_LIB) -lcrypto
 test_xstate_SRCS        := tests/unit/xstate_regs.S
 test_xstate_LIBS        := $(CRYPTO_LIB)

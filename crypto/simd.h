@@ -17,6 +17,13 @@
 #define XTS_INLINE static inline __attribute__((always_inline))
 
 /*
+ * Exported entry points realign the stack themselves: the hypervisor's
+ * general-register code does not need (and so may not keep) the ABI's
+ * 16-byte stack alignment, but vector spills here use aligned moves.
+ */
+#define XTS_ENTRY __attribute__((force_align_arg_pointer))
+
+/*
  * The lane and round loops must be fully unrolled so the blocks stay in
  * registers (GCC and clang both accept this spelling).
  */

@@ -152,7 +152,7 @@ XTS_INLINE void units(const struct xts_key *k, uint64_t unit, size_t ublocks,
 	}
 }
 
-void xts_aesni_enc(const struct xts_key *k, const uint8_t tweak[16],
+XTS_ENTRY void xts_aesni_enc(const struct xts_key *k, const uint8_t tweak[16],
 		   const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	if (k->data.rounds == 10)
@@ -161,7 +161,7 @@ void xts_aesni_enc(const struct xts_key *k, const uint8_t tweak[16],
 		one_unit(k, tweak, in, out, nblocks, 14, 0);
 }
 
-void xts_aesni_dec(const struct xts_key *k, const uint8_t tweak[16],
+XTS_ENTRY void xts_aesni_dec(const struct xts_key *k, const uint8_t tweak[16],
 		   const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	if (k->data.rounds == 10)
@@ -170,7 +170,7 @@ void xts_aesni_dec(const struct xts_key *k, const uint8_t tweak[16],
 		one_unit(k, tweak, in, out, nblocks, 14, 1);
 }
 
-void xts_aesni_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
+XTS_ENTRY void xts_aesni_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
 			 const uint8_t *in, uint8_t *out, size_t nunits)
 {
 	if (k->data.rounds == 10)
@@ -179,7 +179,7 @@ void xts_aesni_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
 		units(k, unit, ublocks, in, out, nunits, 14, 0);
 }
 
-void xts_aesni_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
+XTS_ENTRY void xts_aesni_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
 			 const uint8_t *in, uint8_t *out, size_t nunits)
 {
 	if (k->data.rounds == 10)

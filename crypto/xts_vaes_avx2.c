@@ -178,7 +178,7 @@ XTS_INLINE void units(const struct xts_key *k, uint64_t unit, size_t ublocks,
 	}
 }
 
-void xts_vaes_avx2_enc(const struct xts_key *k, const uint8_t tweak[16],
+XTS_ENTRY void xts_vaes_avx2_enc(const struct xts_key *k, const uint8_t tweak[16],
 		       const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	if (k->data.rounds == 10)
@@ -187,7 +187,7 @@ void xts_vaes_avx2_enc(const struct xts_key *k, const uint8_t tweak[16],
 		one_unit(k, tweak, in, out, nblocks, 14, 0);
 }
 
-void xts_vaes_avx2_dec(const struct xts_key *k, const uint8_t tweak[16],
+XTS_ENTRY void xts_vaes_avx2_dec(const struct xts_key *k, const uint8_t tweak[16],
 		       const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	if (k->data.rounds == 10)
@@ -196,7 +196,7 @@ void xts_vaes_avx2_dec(const struct xts_key *k, const uint8_t tweak[16],
 		one_unit(k, tweak, in, out, nblocks, 14, 1);
 }
 
-void xts_vaes_avx2_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
+XTS_ENTRY void xts_vaes_avx2_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
 			     const uint8_t *in, uint8_t *out, size_t nunits)
 {
 	if (k->data.rounds == 10)
@@ -205,7 +205,7 @@ void xts_vaes_avx2_units_enc(const struct xts_key *k, uint64_t unit, size_t ublo
 		units(k, unit, ublocks, in, out, nunits, 14, 0);
 }
 
-void xts_vaes_avx2_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
+XTS_ENTRY void xts_vaes_avx2_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
 			     const uint8_t *in, uint8_t *out, size_t nunits)
 {
 	if (k->data.rounds == 10)

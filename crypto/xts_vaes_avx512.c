@@ -173,7 +173,7 @@ XTS_INLINE void units(const struct xts_key *k, uint64_t unit, size_t ublocks,
 	}
 }
 
-void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
+XTS_ENTRY void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
 			 const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	if (k->data.rounds == 10)
@@ -182,7 +182,7 @@ void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
 		one_unit(k, tweak, in, out, nblocks, 14, 0);
 }
 
-void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
+XTS_ENTRY void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
 			 const uint8_t *in, uint8_t *out, size_t nblocks)
 {
 	if (k->data.rounds == 10)
@@ -191,7 +191,7 @@ void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
 		one_unit(k, tweak, in, out, nblocks, 14, 1);
 }
 
-void xts_vaes_avx512_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
+XTS_ENTRY void xts_vaes_avx512_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
 			       const uint8_t *in, uint8_t *out, size_t nunits)
 {
 	if (k->data.rounds == 10)
@@ -200,7 +200,7 @@ void xts_vaes_avx512_units_enc(const struct xts_key *k, uint64_t unit, size_t ub
 		units(k, unit, ublocks, in, out, nunits, 14, 0);
 }
 
-void xts_vaes_avx512_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
+XTS_ENTRY void xts_vaes_avx512_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
 			       const uint8_t *in, uint8_t *out, size_t nunits)
 {
 	if (k->data.rounds == 10)

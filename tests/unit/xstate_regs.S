@@ -10,6 +10,10 @@
  * mode 2: zmm0-31 (2048 bytes) then k0-k7 as 16-bit values (16 bytes)
  *
  * void clobber_vector_regs(int mode): overwrite those registers with 0xcc.
+ *
+ * void call_misaligned(void *fn, a, b, c, d, e): calls fn(a, b, c, d, e)
+ * with the stack 8 bytes off the ABI alignment, as hypervisor code built
+ * with -mgeneral-regs-only may do.
  */
 	.text
 	.globl	xstate_roundtrip
@@ -145,5 +149,23 @@ clobber_vector_regs:
 	.endr
 	ret
 	.size	clobber_vector_regs, . - clobber_vector_regs
+
+	.globl	call_misaligned
+	.type	call_misaligned, @function
+call_misaligned:
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	sub	$8, %rsp		/* the call leaves %rsp = 0 mod 16 at entry */
+	mov	%rdi, %rax
+	mov	%rsi, %rdi
+	mov	%rdx, %rsi
+	mov	%rcx, %rdx
+	mov	%r8, %rcx
+	mov	%r9, %r8
+	call	*%rax
+	leave
+	ret
+	.size	call_misaligned, . - call_misaligned
 
 	.section .note.GNU-stack, "", @progbits
