@@ -70,12 +70,19 @@ static u64 choose_region(const struct boot_info *bi, u64 size)
 	return best;
 }
 
-static u64 highest_address(const struct boot_info *bi)
+/* The end of RAM (usable or ACPI); reserved ranges such as AMD's
+ * HyperTransport hole at 1 TiB are not mapped up front: the guest's nested
+ * map extends on demand. */
+static u64 highest_ram_address(const struct boot_info *bi)
 {
 	u64 top = 0;
 
-	for (unsigned i = 0; i < bi->nr_mem; i++)
-		top = MAX(top, bi->mem[i].base + bi->mem[i].size);
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		u32 t = bi->mem[i].type;
+
+		if (t == MEM_USABLE || t == MEM_ACPI_RECLAIM || t == MEM_ACPI_NVS)
+			top = MAX(top, bi->mem[i].base + bi->mem[i].size);
+	}
 	return top;
 }
 
@@ -108,7 +115,7 @@ static void relocate(void)
 		fail("too little memory: no free block for Lamina's region below 4 GiB");
 	hv_region = (struct hv_region){ base, size, img };
 	page_alloc_init(base + img, base + size);
-	if (paging_relocate(base, highest_address(&boot_info)))
+	if (paging_relocate(base, highest_ram_address(&boot_info)))
 		fail("out of memory building Lamina's page tables");
 	traps_init();
 	pr_info("memory: 0x%llx-0x%llx (%llu MiB, image %llu KiB)", (unsigned long long)base,

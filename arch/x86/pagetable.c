@@ -112,3 +112,26 @@ u64 pt_lookup(const struct pagetable *pt, u64 va, unsigned *level_out)
 		table = entry_table(e);
 	}
 }
+
+static void walk(const struct pagetable *pt, const u64 *table, unsigned level, u64 va,
+		 void (*fn)(u64, u64, unsigned, void *), void *ctx)
+{
+	for (u64 i = 0; i < 512; i++) {
+		u64 e = table[i], a = va + i * pt_level_size(level);
+
+		if (level == 3 && i >= 256)
+			a |= 0xffff000000000000ull; /* canonical upper half */
+		if (!pt->fmt->present(e))
+			continue;
+		if (is_leaf(e, level))
+			fn(a, e, level, ctx);
+		else
+			walk(pt, entry_table(e), level - 1, a, fn, ctx);
+	}
+}
+
+void pt_for_each_leaf(const struct pagetable *pt,
+		      void (*fn)(u64 va, u64 entry, unsigned level, void *ctx), void *ctx)
+{
+	walk(pt, pt->root, 3, 0, fn, ctx);
+}

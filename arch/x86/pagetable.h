@@ -60,6 +60,9 @@ int pt_init(struct pagetable *pt, const struct pt_format *fmt);
 /* Maps [va, va+size) to [pa, pa+size) with the largest pages that fit;
  * perms == 0 unmaps.  Splits large pages as needed.  0 or -ENOMEM. */
 int pt_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned perms);
+/* Calls fn(va, entry, level, ctx) for every present leaf, in address order. */
+void pt_for_each_leaf(const struct pagetable *pt,
+		      void (*fn)(u64 va, u64 entry, unsigned level, void *ctx), void *ctx);
 /* Returns the leaf entry for va (0 when unmapped) and its level. */
 u64 pt_lookup(const struct pagetable *pt, u64 va, unsigned *level);
 

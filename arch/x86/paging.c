@@ -8,6 +8,7 @@
 #include "arch/x86/pagetable.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/panic.h"
 #include "core/string.h"
 
 extern char _image_phys_start[], _image_phys_end[];
@@ -66,6 +67,34 @@ static int map_image_part(struct pagetable *pt, const char *start, const char *e
 	return pt_map(pt, (u64)start, pa, end - start, perms);
 }
 
+struct wx_census {
+	u64 mappings, writable_exec;
+};
+
+static void count_wx(u64 va, u64 e, unsigned level, void *ctx)
+{
+	struct wx_census *c = ctx;
+
+	(void)va;
+	(void)level;
+	c->mappings++;
+	if ((host_perms(e) & (PERM_W | PERM_X)) == (PERM_W | PERM_X))
+		c->writable_exec++;
+}
+
+/* Checks the invariant that no mapping is both writable and executable. */
+static void verify_wx(const struct pagetable *pt)
+{
+	struct wx_census c = { 0 };
+
+	pt_for_each_leaf(pt, count_wx, &c);
+	if (c.writable_exec)
+		panic("%llu of Lamina's mappings are writable and executable",
+		      (unsigned long long)c.writable_exec);
+	pr_info("page tables: %llu mappings, none writable and executable",
+		(unsigned long long)c.mappings);
+}
+
 int paging_relocate(u64 region_base, u64 max_phys)
 {
 	struct pagetable pt;
@@ -92,6 +121,8 @@ int paging_relocate(u64 region_base, u64 max_phys)
 		err = map_image_part(&pt, _data_start, _data_end, region_base, PERM_R | PERM_W);
 	if (err)
 		return err;
+	if (nx_bit)
+		verify_wx(&pt);
 
 	/* From here until the switch nothing may write Lamina's data. */
 	image_virt_offset = KERNEL_VMA + LOAD_PHYS - region_base;

@@ -118,6 +118,41 @@ static void large_map_over_split_frees_tables(void **state)
 	fmt.max_leaf_level = 2;
 }
 
+struct census {
+	unsigned leaves[3];
+	u64 last_va;
+	bool ordered;
+};
+
+static void count_leaf(u64 va, u64 e, unsigned level, void *ctx)
+{
+	struct census *c = ctx;
+
+	(void)e;
+	c->ordered &= c->leaves[0] + c->leaves[1] + c->leaves[2] == 0 || va > c->last_va;
+	c->last_va = va;
+	c->leaves[level]++;
+}
+
+static void walk_visits_every_leaf_in_order(void **state)
+{
+	struct pagetable pt;
+	struct census c = { .ordered = true };
+
+	(void)state;
+	fmt.max_leaf_level = 1;
+	assert_int_equal(pt_init(&pt, &fmt), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, 8 << 20, PERM_RWX), 0);     /* 4 x 2M */
+	assert_int_equal(pt_map(&pt, 0x201000, 0, 0x1000, 0), 0);       /* split one */
+	assert_int_equal(pt_map(&pt, 0xffffffff80200000ull, 0x1000, 0x2000, PERM_R), 0);
+	pt_for_each_leaf(&pt, count_leaf, &c);
+	assert_int_equal(c.leaves[1], 3);
+	assert_int_equal(c.leaves[0], 511 + 2);
+	assert_int_equal(c.last_va, 0xffffffff80201000ull);
+	assert_true(c.ordered);
+	fmt.max_leaf_level = 2;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +160,7 @@ int main(void)
 		cmocka_unit_test(hole_splits_down_to_4k),
 		cmocka_unit_test(split_keeps_neighbours),
 		cmocka_unit_test(large_map_over_split_frees_tables),
+		cmocka_unit_test(walk_visits_every_leaf_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
