@@ -99,3 +99,10 @@ check-crypto-hv:
 	fi
 
 -include $(CRYPTO_HV_OBJS:.o=.d) $(CRYPTO_HOST_GEN:.o=.d) $(CRYPTO_HOST_SIMD:.o=.d)
+
+# `make clean` also removes what this fragment builds (prerequisite only;
+# the top-level clean recipe stays as it is).
+.PHONY: clean-crypto
+clean: clean-crypto
+clean-crypto:
+	rm -rf $(BUILD)/host $(BUILD)/lamina-disk $(BUILD)/crypto-bench $(BUILD)/bench/crypto.txt

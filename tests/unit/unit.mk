@@ -55,3 +55,8 @@ check-unit:
 	@grep -c '^PASS' $(RESULTS)/unit.txt | sed 's/^/unit: /; s/$$/ passed/'
 	@grep '^FAIL' $(RESULTS)/unit.txt || true
 
+
+.PHONY: clean-unit
+clean: clean-unit
+clean-unit:
+	rm -rf $(UNIT_BUILD)
