@@ -114,6 +114,32 @@ static int set_quiet(struct word val, struct options *o)
 	return 0;
 }
 
+/* boot=linux, boot=chain or boot=chain:<BIOS drive number, 0..0xff>. */
+static int set_boot(struct word val, struct options *o)
+{
+	struct word chain = { "chain", 5 };
+	u64 drive;
+
+	if (word_is(val, "linux")) {
+		o->boot = BOOT_LINUX;
+		return 0;
+	}
+	if (val.len < chain.len || strncmp(val.s, chain.s, chain.len))
+		return -EINVAL;
+	o->boot = BOOT_CHAIN;
+	o->chain_drive = OPT_CHAIN_DRIVE_AUTO;
+	if (val.len == chain.len)
+		return 0;
+	if (val.s[chain.len] != ':')
+		return -EINVAL;
+	val.s += chain.len + 1;
+	val.len -= chain.len + 1;
+	if (!parse_number(val, &drive, false) || drive > 0xff)
+		return -EINVAL;
+	o->chain_drive = drive;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
@@ -122,6 +148,7 @@ static const struct {
 	{ "serial", set_serial },
 	{ "loglevel", set_loglevel },
 	{ "quiet", set_quiet },
+	{ "boot", set_boot },
 };
 
 static int apply_option(struct word opt, struct options *o)
@@ -155,6 +182,8 @@ int options_parse(const char *cmdline, struct options *o)
 
 	*o = (struct options){
 		.region_size = OPT_REGION_DEFAULT,
+		.boot = BOOT_AUTO,
+		.chain_drive = OPT_CHAIN_DRIVE_AUTO,
 		.serial_port = 0x3f8,
 		.console_level = LOG_INFO,
 	};

@@ -5,8 +5,19 @@
 #include "core/log.h"
 #include "core/types.h"
 
+/* boot=: how the guest starts. */
+enum boot_mode {
+	BOOT_AUTO,  /* linux with a guest kernel module, chain without */
+	BOOT_CHAIN, /* the BIOS boots a drive's boot sector (arch/x86/chain.c) */
+	BOOT_LINUX, /* Lamina loads the Linux bzImage module itself */
+};
+
+#define OPT_CHAIN_DRIVE_AUTO 0x100 /* boot=chain without a drive number */
+
 struct options {
 	u64 region_size;           /* memory=<MiB>M: Lamina's own region */
+	enum boot_mode boot;       /* boot=chain[:<BIOS drive>]|linux */
+	u16 chain_drive;           /* BIOS drive of boot=chain:<drive>, or _AUTO */
 	u16 serial_port;           /* serial=<port>|off */
 	enum log_level console_level; /* loglevel=err|warn|info|debug, quiet */
 	char taken[256];           /* the options as understood, for the banner */

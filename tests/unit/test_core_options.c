@@ -77,6 +77,38 @@ static void serial_and_logging(void **state)
 	assert_int_not_equal(options_parse("quiet=yes", &o), 0);
 }
 
+static void boot_values(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("", &o), 0);
+	assert_int_equal(o.boot, BOOT_AUTO);
+	assert_int_equal(o.chain_drive, OPT_CHAIN_DRIVE_AUTO);
+	assert_int_equal(options_parse("boot=chain", &o), 0);
+	assert_int_equal(o.boot, BOOT_CHAIN);
+	assert_int_equal(o.chain_drive, OPT_CHAIN_DRIVE_AUTO);
+	assert_int_equal(options_parse("boot=chain:0x81", &o), 0);
+	assert_int_equal(o.boot, BOOT_CHAIN);
+	assert_int_equal(o.chain_drive, 0x81);
+	assert_int_equal(options_parse("boot=chain:0", &o), 0);
+	assert_int_equal(o.chain_drive, 0);
+	assert_int_equal(options_parse("boot=chain:128", &o), 0);
+	assert_int_equal(o.chain_drive, 0x80);
+	assert_string_equal(o.taken, "boot=chain:128");
+	assert_int_equal(options_parse("boot=linux", &o), 0);
+	assert_int_equal(o.boot, BOOT_LINUX);
+	assert_int_not_equal(options_parse("boot=chain:0x100", &o), 0);
+	assert_int_not_equal(options_parse("boot=chain:", &o), 0);
+	assert_int_not_equal(options_parse("boot=chain:hd1", &o), 0);
+	assert_int_not_equal(options_parse("boot=chainx", &o), 0);
+	assert_int_not_equal(options_parse("boot=chain0x80", &o), 0);
+	assert_int_not_equal(options_parse("boot=", &o), 0);
+	assert_int_not_equal(options_parse("boot=windows", &o), 0);
+	assert_int_not_equal(options_parse("boot", &o), 0);
+	assert_int_equal(hv_log_count, 8);
+}
+
 static void unknown_is_reported_not_fatal(void **state)
 {
 	struct options o;
@@ -95,6 +127,7 @@ int main(void)
 		cmocka_unit_test_setup(loader_path_is_skipped, setup),
 		cmocka_unit_test_setup(memory_values, setup),
 		cmocka_unit_test_setup(serial_and_logging, setup),
+		cmocka_unit_test_setup(boot_values, setup),
 		cmocka_unit_test_setup(unknown_is_reported_not_fatal, setup),
 	};
 
