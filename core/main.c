@@ -147,6 +147,11 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	print_banner();
 	relocate();
 
+	if (options.selftest_fault) {
+		pr_info("selftest: faulting on purpose to show the crash report");
+		*(volatile u64 *)phys_to_virt(hv_region.base) = 0; /* the image is not identity-mapped */
+	}
+
 	hv_backend = select_backend();
 	if (!hv_backend)
 		fail("no usable virtualization backend");

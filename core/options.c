@@ -140,6 +140,14 @@ static int set_boot(struct word val, struct options *o)
 	return 0;
 }
 
+static int set_selftest(struct word val, struct options *o)
+{
+	if (!word_is(val, "fault"))
+		return -EINVAL;
+	o->selftest_fault = true;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
@@ -149,6 +157,7 @@ static const struct {
 	{ "loglevel", set_loglevel },
 	{ "quiet", set_quiet },
 	{ "boot", set_boot },
+	{ "selftest", set_selftest },
 };
 
 static int apply_option(struct word opt, struct options *o)

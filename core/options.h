@@ -20,6 +20,7 @@ struct options {
 	u16 chain_drive;           /* BIOS drive of boot=chain:<drive>, or _AUTO */
 	u16 serial_port;           /* serial=<port>|off */
 	enum log_level console_level; /* loglevel=err|warn|info|debug, quiet */
+	bool selftest_fault;       /* selftest=fault: crash on purpose (checks the report) */
 	char taken[256];           /* the options as understood, for the banner */
 };
 

@@ -23,6 +23,7 @@ void print_backtrace(u64 rip, u64 rbp)
 		log_write(LOG_ERR, "             %016llx", (unsigned long long)frame[1]);
 		rbp = frame[0];
 	}
+	log_write(LOG_ERR, "  (decode with: addr2line -fe lamina.elf ADDRESS)");
 }
 
 void panic(const char *fmt, ...)

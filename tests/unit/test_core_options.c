@@ -75,6 +75,9 @@ static void serial_and_logging(void **state)
 	assert_int_not_equal(options_parse("serial=com1", &o), 0);
 	assert_int_not_equal(options_parse("loglevel=loud", &o), 0);
 	assert_int_not_equal(options_parse("quiet=yes", &o), 0);
+	assert_int_equal(options_parse("selftest=fault", &o), 0);
+	assert_true(o.selftest_fault);
+	assert_int_not_equal(options_parse("selftest=reboot", &o), 0);
 }
 
 static void boot_values(void **state)
