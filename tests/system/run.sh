@@ -12,7 +12,8 @@
 #   negative-option  Lamina with an unknown option
 #   negative-nomod   Lamina without modules
 #   negative-garbage Lamina with a garbage module instead of a bzImage
-# Tests (one PASS/FAIL line each in $RESULTS/system.txt):
+# Tests (one PASS/FAIL line each in $RESULTS/system.txt; the boots each
+# one judged are copied into $BUILD/system/<test>.log):
 #   boot status memprotect cpuwork disk poweroff negative-option
 #   negative-nomod negative-garbage
 # --quick (make check-svm) boots only `lamina` with the status test and
@@ -119,6 +120,23 @@ for name in "${!pid_of[@]}"; do
 	status[$name]=$(cat "$SYS/$name.status" 2>/dev/null || echo 255)
 	echo "system: $name finished with status ${status[$name]} ($(tail -n 1 "$SYS/$name.log.stderr" 2>/dev/null))"
 done
+
+# Each test's log: build/system/<test>.log, made of the boots it judges.
+test_log() {
+	local t=$1 b; shift
+	[ "$t" = "$1" ] && [ $# -eq 1 ] && return 0     # the boot's own log
+	for b in "$@"; do
+		echo "==== boot '$b' ($SYS/$b.log) ===="
+		cat "$SYS/$b.log" 2>/dev/null
+	done >"$SYS/$t.log"
+}
+if [ "$judge" = 0 ]; then
+	for t in boot status; do test_log $t lamina; done
+	if [ "$quick" = 0 ]; then
+		test_log memprotect lamina
+		for t in cpuwork disk poweroff; do test_log $t lamina bare; done
+	fi
+fi
 
 # ------------------------------------------------------------ helpers
 LOG() { echo "$SYS/$1.log"; }
