@@ -27,6 +27,8 @@ struct boot_module {
 	const char *cmdline;
 };
 
+#define BIOS_DRIVE_NONE 0xffffffffu
+
 struct boot_info {
 	const char *cmdline;
 	struct boot_module modules[MAX_MODULES];
@@ -34,6 +36,7 @@ struct boot_info {
 	struct mem_range mem[MAX_MEM_RANGES];
 	unsigned nr_mem;
 	u64 acpi_rsdp; /* physical address of a copy of the RSDP, or 0 */
+	u32 bios_drive; /* BIOS drive the loader booted from, or BIOS_DRIVE_NONE */
 	u64 info_start, info_size; /* the loader's own structure */
 };
 

@@ -8,6 +8,7 @@
 #define MB2_TAG_END 0
 #define MB2_TAG_CMDLINE 1
 #define MB2_TAG_MODULE 3
+#define MB2_TAG_BOOTDEV 5
 #define MB2_TAG_MMAP 6
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
@@ -22,6 +23,13 @@ struct mb2_module {
 	u32 mod_start;
 	u32 mod_end;
 	char cmdline[];
+};
+
+struct mb2_bootdev {
+	struct mb2_tag tag;
+	u32 biosdev;
+	u32 partition;
+	u32 sub_partition;
 };
 
 struct mb2_mmap {
@@ -94,6 +102,7 @@ int multiboot2_parse(u32 magic, u64 info_phys, struct boot_info *bi)
 
 	memset(bi, 0, sizeof(*bi));
 	bi->cmdline = "";
+	bi->bios_drive = BIOS_DRIVE_NONE;
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		pr_err("not started by a multiboot2 loader (magic %x)", magic);
 		return -22;
@@ -121,6 +130,11 @@ int multiboot2_parse(u32 magic, u64 info_phys, struct boot_info *bi)
 			break;
 		case MB2_TAG_MMAP:
 			parse_mmap(tag, bi);
+			break;
+		case MB2_TAG_BOOTDEV:
+			if (tag->size >= sizeof(struct mb2_bootdev) &&
+			    ((const struct mb2_bootdev *)tag)->biosdev <= 0xff)
+				bi->bios_drive = ((const struct mb2_bootdev *)tag)->biosdev;
 			break;
 		case MB2_TAG_ACPI_OLD:
 		case MB2_TAG_ACPI_NEW:

@@ -3,8 +3,10 @@
  * at the top of RAM that the guest will never see, set up the CPU's
  * virtualization backend and nested paging, load the guest OS and run it.
  */
+#include "arch/x86/chain.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/guard.h"
+#include "arch/x86/legacy.h"
 #include "arch/x86/linux.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/paging.h"
@@ -136,13 +138,16 @@ static const struct vcpu_backend *select_backend(void)
 
 void __noreturn boot_main(u32 magic, u64 info_phys)
 {
+	legacy_save_uart(SERIAL_COM1);
 	serial_init(SERIAL_COM1);
 	if (multiboot2_parse(magic, info_phys, &boot_info))
 		fail("bad boot information");
 	if (options_parse(boot_info.cmdline, &options))
 		fail("bad options");
+	legacy_save_uart(options.serial_port);
 	serial_init(options.serial_port);
 	log_set_console_level(options.console_level);
+	legacy_save_pit();
 	time_init();
 	print_banner();
 	relocate();
@@ -164,8 +169,15 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	struct vcpu *v = &boot_vcpu;
 
 	v->backend = hv_backend;
-	if (linux_load(&boot_info, v))
+	if (options.boot == BOOT_CHAIN ||
+	    (options.boot == BOOT_AUTO && boot_info.nr_modules == 0)) {
+		if (!hv_backend->real_mode)
+			fail("boot=chain: this backend cannot start a real-mode guest yet");
+		if (chain_load(&boot_info, &options, v))
+			fail("cannot prepare the chain boot");
+	} else if (linux_load(&boot_info, v)) {
 		fail("cannot start the guest kernel");
+	}
 	if (hv_backend->vcpu_init(v))
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;

@@ -7,6 +7,7 @@
  */
 #include "arch/x86/linux.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/e820.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/string.h"
@@ -78,30 +79,12 @@ static void add_e820(struct placement *pl, u64 addr, u64 size, u32 type)
 /* The firmware's map with Lamina's region cut out and marked reserved. */
 static void build_guest_map(struct placement *pl)
 {
-	const struct boot_info *bi = pl->bi;
-	u64 rb = hv_region.base, re = hv_region.base + hv_region.size;
-	bool region_added = false;
+	static struct mem_range map[BP_E820_MAX];
+	unsigned n = e820_set_range(pl->bi->mem, pl->bi->nr_mem, map, BP_E820_MAX,
+				    hv_region.base, hv_region.size, MEM_RESERVED);
 
-	for (unsigned i = 0; i < bi->nr_mem; i++) {
-		u64 b = bi->mem[i].base, e = b + bi->mem[i].size;
-		u32 t = bi->mem[i].type;
-
-		if (!ranges_overlap(b, e - b, rb, re - rb)) {
-			if (b >= re && !region_added) {
-				add_e820(pl, rb, re - rb, MEM_RESERVED);
-				region_added = true;
-			}
-			add_e820(pl, b, e - b, t);
-			continue;
-		}
-		add_e820(pl, b, rb > b ? rb - b : 0, t);
-		if (!region_added)
-			add_e820(pl, rb, re - rb, MEM_RESERVED);
-		region_added = true;
-		add_e820(pl, re, e > re ? e - re : 0, t);
-	}
-	if (!region_added)
-		add_e820(pl, rb, re - rb, MEM_RESERVED);
+	for (unsigned i = 0; i < MIN(n, (unsigned)BP_E820_MAX); i++)
+		add_e820(pl, map[i].base, map[i].size, map[i].type);
 }
 
 static bool is_guest_ram(const struct placement *pl, u64 addr, u64 size)

@@ -155,6 +155,37 @@ static void too_many_modules(void **state)
 	assert_int_equal(bi.nr_modules, MAX_MODULES);
 }
 
+static void boot_device(void **state)
+{
+	static struct mbi m;
+	uint32_t *t;
+
+	(void)state;
+	mbi_start(&m);
+	assert_int_equal(multiboot2_parse(MAGIC, mbi_finish(&m), &bi), 0);
+	assert_int_equal(bi.bios_drive, BIOS_DRIVE_NONE);
+
+	mbi_start(&m);
+	t = mbi_tag(&m, 5, 20);
+	t[2] = 0x80;
+	t[3] = 0;
+	t[4] = 0xffffffff;
+	assert_int_equal(multiboot2_parse(MAGIC, mbi_finish(&m), &bi), 0);
+	assert_int_equal(bi.bios_drive, 0x80);
+
+	mbi_start(&m);
+	t = mbi_tag(&m, 5, 20);
+	t[2] = 0xffffffff; /* not a BIOS drive (e.g. booted by UEFI) */
+	assert_int_equal(multiboot2_parse(MAGIC, mbi_finish(&m), &bi), 0);
+	assert_int_equal(bi.bios_drive, BIOS_DRIVE_NONE);
+
+	mbi_start(&m);
+	t = mbi_tag(&m, 5, 12); /* too short to hold biosdev */
+	t[2] = 0x81;
+	assert_int_equal(multiboot2_parse(MAGIC, mbi_finish(&m), &bi), 0);
+	assert_int_equal(bi.bios_drive, BIOS_DRIVE_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +194,7 @@ int main(void)
 		cmocka_unit_test(tag_past_the_end),
 		cmocka_unit_test(malformed_tags_are_ignored),
 		cmocka_unit_test(too_many_modules),
+		cmocka_unit_test(boot_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

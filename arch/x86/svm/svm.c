@@ -87,9 +87,27 @@ static void set_flat_seg(struct vmcb_seg *s, u16 sel, u16 attrib)
 	*s = (struct vmcb_seg){ .selector = sel, .attrib = attrib, .limit = 0xffffffff };
 }
 
-static void init_guest_state(struct vmcb_save *g, const struct vcpu *v)
+/* Real mode as the BIOS leaves it for a boot sector: 64 KiB segments at
+ * selector * 16, the IVT at 0, caches on.  With nested paging SVM runs
+ * real-mode code directly. */
+static void init_real_mode(struct vmcb_save *g, const struct vcpu *v)
 {
-	/* Linux 32-bit boot protocol: flat 4 GiB segments, paging off. */
+	u16 sel = v->start.real_seg;
+	struct vmcb_seg code = { .selector = sel, .attrib = 0x9b, .limit = 0xffff,
+				 .base = (u64)sel << 4 };
+	struct vmcb_seg data = code;
+
+	data.attrib = 0x93;
+	g->cs = code;
+	g->ds = g->es = g->ss = g->fs = g->gs = data;
+	g->gdtr = (struct vmcb_seg){ .limit = 0xffff };
+	g->idtr = (struct vmcb_seg){ .limit = 0x3ff };
+	g->cr0 = CR0_ET;
+}
+
+/* Linux 32-bit boot protocol: flat 4 GiB segments, paging off. */
+static void init_flat32(struct vmcb_save *g, const struct vcpu *v)
+{
 	set_flat_seg(&g->cs, 0x10, 0xc9b);
 	set_flat_seg(&g->ds, 0x18, 0xc93);
 	set_flat_seg(&g->es, 0x18, 0xc93);
@@ -98,9 +116,17 @@ static void init_guest_state(struct vmcb_save *g, const struct vcpu *v)
 	set_flat_seg(&g->gs, 0x18, 0xc93);
 	g->gdtr.base = v->start.gdt_base;
 	g->gdtr.limit = v->start.gdt_limit;
+	g->cr0 = CR0_PE | CR0_ET;
+}
+
+static void init_guest_state(struct vmcb_save *g, const struct vcpu *v)
+{
+	if (v->start.mode == GUEST_START_REAL)
+		init_real_mode(g, v);
+	else
+		init_flat32(g, v);
 	g->ldtr = (struct vmcb_seg){ .attrib = 0x82, .limit = 0xffff };
 	g->tr = (struct vmcb_seg){ .attrib = 0x8b, .limit = 0xffff };
-	g->cr0 = CR0_PE | CR0_ET;
 	g->efer = EFER_SVME;
 	g->dr6 = 0xffff0ff0;
 	g->dr7 = 0x400;
@@ -382,4 +408,5 @@ const struct vcpu_backend svm_backend = {
 	.dump_state = svm_dump_state,
 	.guest_cr4 = svm_guest_cr4,
 	.nested_format = &npt_format,
+	.real_mode = true,
 };
