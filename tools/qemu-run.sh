@@ -3,13 +3,15 @@
 #
 #   tools/qemu-run.sh -i ISO [-l LOG] [options]
 #
-#   -i ISO          the image to boot (tools/mkiso.sh)
+#   -i ISO          the image to boot (tools/mkiso.sh); without it the
+#                   first disk boots (-d ... : tools/mkdisk.sh)
 #   -l LOG          serial output goes here (default: ISO with .log)
 #   -t SECONDS      give up after this long (default 180; 0: never)
 #   -M pc|q35       machine (default pc)
 #   -m MIB          memory (default 1024)
 #   -s N            CPUs (default 1)
-#   -d IMG          attach a raw disk image (IDE on pc, AHCI on q35)
+#   -d IMG          attach a raw disk image (IDE on pc, AHCI on q35);
+#                   repeat for more disks (BIOS drives 0x80, 0x81, ...)
 #   --cpu MODEL     -cpu value (default qemu64,+svm,+npt)
 #   --kvm           use KVM when /dev/kvm offers nested SVM/VMX (else TCG)
 #   --uefi          boot with OVMF instead of SeaBIOS
@@ -28,9 +30,9 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-iso='' log='' timeout=180 machine=pc mem=1024 smp=1 disk='' cpu=qemu64,+svm,+npt
+iso='' log='' timeout=180 machine=pc mem=1024 smp=1 cpu=qemu64,+svm,+npt
 kvm=0 uefi=0 tee=0 until='' grace=1 interactive=0
-stamps=() extra=()
+stamps=() extra=() disks=()
 
 usage() { sed -n '2,28s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
 	-M) machine=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
 	-s) smp=$2; shift 2 ;;
-	-d) disk=$2; shift 2 ;;
+	-d) disks+=("$2"); shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--kvm) kvm=1; shift ;;
 	--uefi) uefi=1; shift ;;
@@ -56,9 +58,10 @@ while [ $# -gt 0 ]; do
 	*) echo "qemu-run: unknown argument $1" >&2; usage ;;
 	esac
 done
-[ -n "$iso" ] || usage
-[ -s "$iso" ] || { echo "qemu-run: $iso not found" >&2; exit 2; }
-[ -n "$log" ] || log="${iso%.iso}.log"
+[ -n "$iso" ] || [ ${#disks[@]} -gt 0 ] || usage
+boot_image=${iso:-${disks[0]:-}}
+[ -s "$boot_image" ] || { echo "qemu-run: $boot_image not found" >&2; exit 2; }
+[ -n "$log" ] || log="${boot_image%.*}.log"
 
 "$here/tools/need-pkgs.sh" qemu-system-x86 || exit 2
 [ "$uefi" = 0 ] || "$here/tools/need-pkgs.sh" ovmf || exit 2
@@ -76,17 +79,23 @@ if [ "$kvm" = 1 ]; then
 fi
 
 args=(-accel "$accel" -M "$machine,smm=off" -cpu "$cpu" -m "$mem" -smp "$smp" -no-reboot
-      -nic none -cdrom "$iso" -boot d)
+      -nic none)
+if [ -n "$iso" ]; then
+	args+=(-cdrom "$iso" -boot d)
+else
+	args+=(-boot c)
+fi
 if [ "$uefi" = 1 ]; then
 	args+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd)
 fi
-if [ -n "$disk" ]; then
+for n in "${!disks[@]}"; do
 	if [ "$machine" = q35 ]; then
-		args+=(-drive "file=$disk,format=raw,if=none,id=d0" -device ide-hd,drive=d0,bus=ide.0)
+		args+=(-drive "file=${disks[$n]},format=raw,if=none,id=d$n"
+		       -device "ide-hd,drive=d$n,bus=ide.$n")
 	else
-		args+=(-drive "file=$disk,format=raw,if=ide,index=0,media=disk")
+		args+=(-drive "file=${disks[$n]},format=raw,if=ide,index=$n,media=disk")
 	fi
-fi
+done
 
 if [ "$interactive" = 1 ]; then
 	echo "qemu-run: serial console here; Ctrl-A X quits QEMU, Ctrl-A C its monitor" >&2
@@ -158,7 +167,7 @@ done
 exec 3<&-
 wait "$qpid"
 qrc=$?
-echo "qemu-run: $(basename "$iso"): ${result} after $(elapsed) ms (qemu status $qrc)" >>"$log.stderr"
+echo "qemu-run: $(basename "$boot_image"): ${result} after $(elapsed) ms (qemu status $qrc)" >>"$log.stderr"
 case "$result" in
 timeout) exit 124 ;;
 until) exit 125 ;;
