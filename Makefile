@@ -40,6 +40,7 @@ all: $(BUILD)/lamina.elf $(BUILD)/laminactl
 -include tests/unit/unit.mk
 -include tests/system/system.mk
 -include tests/system/vmx.mk
+-include tests/system/chain.mk
 -include tests/fuzz/fuzz.mk
 -include guest/guest.mk
 

@@ -1,0 +1,257 @@
+#!/bin/bash
+# Transparent boot (boot=chain) under QEMU (TCG, AMD SVM + NPT): GRUB on
+# IDE disk 0 loads Lamina alone; Lamina virtualizes the CPU and lets the
+# BIOS boot the next disk, which has its own GRUB, kernel and initramfs
+# (tools/mkdisk.sh builds all the disks).
+#
+#   tests/system/chain.sh [--judge]
+#
+# Boots (serial logs in $BUILD/system/chain/<boot>.log), one at a time:
+#   chain     disk 0 Lamina (default options), disk 1 the guest disk; the
+#             guest runs status, memprotect, dmesg and powers off
+#   bare      the guest disk alone, no Lamina (the firmware's E820 map)
+#   nosig     disk 0 Lamina, disk 1 without a boot signature
+#   nodrive   disk 0 Lamina with boot=chain:0x85 (no such drive), disk 1
+#             the guest disk (must not be booted)
+# Tests (PASS/FAIL lines in $RESULTS/chain.txt):
+#   chain/boot chain/status chain/e820 chain/memprotect chain/poweroff
+#   chain/no-signature chain/no-drive
+# --judge boots nothing and checks the logs of the last run.
+set -uo pipefail
+
+cd "$(dirname "$0")/../.." || exit 2
+BUILD=${BUILD:-build}
+RESULTS=${RESULTS:-$BUILD/results}
+SYS=$BUILD/system/chain
+judge=0
+case "${1:-}" in
+--judge) judge=1 ;;
+"") ;;
+*) echo "usage: $0 [--judge]" >&2; exit 2 ;;
+esac
+
+mkdir -p "$SYS" "$RESULTS"
+exec 9>"$SYS/.lock"
+if ! flock -n 9; then
+	echo "chain: another run holds $SYS/.lock; waiting"
+	flock 9
+fi
+out=$RESULTS/chain.txt
+: >"$out"
+t_start=$(date +%s)
+
+pass() { echo "PASS chain/$1" | tee -a "$out"; }
+fail() { echo "FAIL chain/$1: $2" | tee -a "$out"; }
+
+GUEST_PARAMS="guest.test=status,memprotect,dmesg guest.end=poweroff"
+declare -A status=()
+
+# disk NAME MODE [mkdisk args...]: builds $SYS/NAME.img, or records why not.
+disk() {
+	local name=$1 mode=$2
+	shift 2
+	tools/mkdisk.sh -o "$SYS/$name.img" -m "$mode" "$@" >"$SYS/$name.mkdisk" 2>&1
+}
+
+# boot NAME TIMEOUT UNTIL DISK...: one QEMU run; its exit status in status[].
+boot() {
+	local name=$1 tmo=$2 until=$3 args=()
+	shift 3
+	for d in "$@"; do args+=(-d "$SYS/$d.img"); done
+	[ -n "$until" ] && args+=(--until "$until" --grace 2)
+	echo "chain: booting $name ($*)"
+	tools/qemu-run.sh -l "$SYS/$name.log" -t "$tmo" --stamp 'lamina-guest: userspace up' \
+		"${args[@]}"
+	status[$name]=$?
+	echo "${status[$name]}" >"$SYS/$name.status"
+}
+
+missing=''
+[ -s "$BUILD/lamina.elf" ] || missing="$BUILD/lamina.elf does not build"
+[ -s "$BUILD/guest/vmlinuz" ] && [ -s "$BUILD/guest/initrd.img" ] ||
+	missing="${missing:+$missing; }the guest image did not build (make guest)"
+
+BOOTS=(chain bare nosig nodrive)
+if [ -n "$missing" ]; then
+	for b in "${BOOTS[@]}"; do status[$b]="missing: $missing"; done
+elif [ "$judge" = 1 ]; then
+	for b in "${BOOTS[@]}"; do status[$b]=$(cat "$SYS/$b.status" 2>/dev/null || echo "missing: not booted"); done
+else
+	if disk lamina lamina && disk lamina-0x85 lamina -l "boot=chain:0x85" &&
+	   disk guest guest -c "$GUEST_PARAMS" && disk nosig nosig; then
+		boot chain 420 '' lamina guest
+		boot bare 240 '' guest
+		boot nosig 90 'lamina: error:' lamina nosig
+		boot nodrive 90 'lamina: error:' lamina-0x85 guest
+	else
+		for b in "${BOOTS[@]}"; do
+			status[$b]="missing: tools/mkdisk.sh failed: $(tail -n 1 "$SYS"/*.mkdisk | tr '\n' ' ')"
+		done
+	fi
+fi
+
+# ------------------------------------------------------------ helpers
+LOG() { echo "$SYS/$1.log"; }
+has() { grep -qaE -- "$2" "$(LOG "$1")"; }
+line_of() { grep -naE -m1 -- "$2" "$(LOG "$1")" | cut -d: -f1; }
+section() { sed -n "/^guest-test $2: begin/,/^guest-test $2: end/p" "$(LOG "$1")"; }
+section_rc() { sed -n "s/^guest-test $2: end rc=\([0-9]*\).*/\1/p" "$(LOG "$1")" | tail -n 1; }
+
+# usable BOOT TEST EXPECTED-STATUS...: the boot ran and ended as expected.
+usable() {
+	local b=$1 t=$2 st=${status[$1]:-"missing: not booted"}
+	shift 2
+	case "$st" in
+	missing:*) fail "$t" "${st#missing: }"; return 1 ;;
+	124)
+		fail "$t" "boot '$b' timed out (log $(LOG "$b")); its last 20 lines:"
+		tail -n 20 "$(LOG "$b")" | sed 's/^/    | /'
+		return 1 ;;
+	esac
+	return 0
+}
+
+problems=()
+want() { problems+=("$1"); }
+verdict() {
+	if [ ${#problems[@]} -eq 0 ]; then
+		pass "$1"
+	else
+		local msg=${problems[0]} p
+		for p in "${problems[@]:1}"; do msg="$msg; $p"; done
+		fail "$1" "$msg"
+		echo "    (log: $2)"
+	fi
+	problems=()
+}
+
+# "start end type" for each BIOS-e820 line the guest kernel logged.
+e820_of() {
+	section "$1" dmesg |
+		sed -n 's/.*BIOS-e820: \[mem \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\)\] \(.*\)$/\1 \2 \3/p'
+}
+usable_bytes() {
+	local s e t sum=0
+	while read -r s e t; do
+		[ "$t" = usable ] && sum=$((sum + e - s + 1))
+	done
+	echo "$sum"
+}
+
+# -------------------------------------------------------------- tests
+test_boot() {
+	local b=chain lb lg
+	usable $b boot || return
+	has $b 'lamina: Lamina v' || want "no Lamina banner"
+	has $b 'lamina: .*backend:? svm' || want "no 'backend: svm' line"
+	has $b 'lamina: chain: BIOS drives to try: 0x81 \(Lamina loaded from 0x80' ||
+		want "Lamina did not plan to boot drive 0x81 after being loaded from 0x80"
+	has $b '^lamina: chain: booting BIOS drive 0x81' || want "the stub did not boot drive 0x81"
+	has $b '^lamina-guest: userspace up' || want "the guest never reached userspace"
+	# Order: Lamina, then the guest disk's own GRUB, then the guest.
+	lb=$(line_of $b 'lamina: Lamina v')
+	lg=$(line_of $b 'grub: booting the guest from its own disk')
+	if [ -z "$lg" ]; then
+		want "the guest disk's GRUB did not run"
+	elif [ -n "$lb" ] && [ "$lb" -gt "$lg" ]; then
+		want "the guest's GRUB ran before Lamina"
+	fi
+	verdict boot "$(LOG $b)"
+}
+
+test_status() {
+	local b=chain s
+	usable $b status || return
+	s=$(section $b status)
+	[ -n "$s" ] || want "guest test 'status' did not run"
+	[ "$(section_rc $b status)" = 0 ] || want "laminactl status exited with '$(section_rc $b status)'"
+	grep -q '^backend: svm' <<<"$s" || want "no 'backend: svm'"
+	grep -qE '^memory: 0x[0-9a-f]+-0x[0-9a-f]+' <<<"$s" || want "no 'memory: 0x...-0x...'"
+	verdict status "$(LOG $b)"
+}
+
+# The guest's E820 reserves exactly Lamina's region; the only other change
+# from the firmware's map is the stub's few KiB below 640 KiB.
+test_e820() {
+	local a z s e t found=0 bare_sum lam_sum extra
+	usable chain e820 || return
+	usable bare e820 || return
+	read -r a z < <(section chain status | sed -n 's/^memory: \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\).*/\1 \2/p')
+	if [ -z "${a:-}" ]; then
+		want "no Lamina region in laminactl status"
+		verdict e820 "$(LOG chain)"
+		return
+	fi
+	[ -n "$(e820_of chain)" ] || want "no BIOS-e820 lines in the guest's dmesg under Lamina"
+	[ -n "$(e820_of bare)" ] || want "no BIOS-e820 lines in the bare guest's dmesg"
+	while read -r s e t; do
+		if [ $((s)) -eq $((a)) ] && [ $((e)) -eq $((z - 1)) ] && [ "$t" = reserved ]; then
+			found=1
+		elif [ "$t" = usable ] && [ $((s)) -lt $((z)) ] && [ $((e)) -ge $((a)) ]; then
+			want "usable range $s-$e overlaps Lamina's region $a-$z"
+		fi
+	done < <(e820_of chain)
+	[ "$found" = 1 ] || want "no 'BIOS-e820: [mem $a-$(printf '0x%016x' $((z - 1)))] reserved' line"
+	# In the firmware's own map the region is plain RAM.
+	found=0
+	while read -r s e t; do
+		[ "$t" = usable ] && [ $((s)) -le $((a)) ] && [ $((e)) -ge $((z - 1)) ] && found=1
+	done < <(e820_of bare)
+	[ "$found" = 1 ] || want "the bare boot's map does not have Lamina's region as usable RAM"
+	bare_sum=$(e820_of bare | usable_bytes)
+	lam_sum=$(e820_of chain | usable_bytes)
+	extra=$((bare_sum - lam_sum - (z - a)))
+	if [ "$extra" -le 0 ] || [ "$extra" -gt 8192 ]; then
+		want "usable RAM bare $bare_sum - under Lamina $lam_sum - region $((z - a)) = $extra bytes, expected the stub's 1..8192"
+	fi
+	verdict e820 "$(LOG chain) $(LOG bare)"
+	echo "    Lamina's region $a-$z reserved; besides it the guest lost $extra bytes (the stub below 640 KiB)"
+}
+
+test_memprotect() {
+	local b=chain s n
+	usable $b memprotect || return
+	s=$(section $b memprotect)
+	[ -n "$s" ] || want "guest test 'memprotect' did not run"
+	[ "$(section_rc $b memprotect)" = 0 ] || want "memprobe exited with '$(section_rc $b memprotect)'"
+	grep -q 'found_lamina_strings=0$' <<<"$s" || want "memprobe saw Lamina's strings (or did not finish)"
+	grep -q 'memprobe: wrote 3 pages' <<<"$s" || want "memprobe did not write 3 pages"
+	grep -q 'laminactl status after writes: ok' <<<"$s" || want "laminactl status failed after the writes"
+	n=$(sed -n 's/^memprobe: lamina guard_blocked_reads: *\([0-9]*\).*/\1/p' <<<"$s" | head -n 1)
+	[ -n "$n" ] && [ "$n" -gt 0 ] || want "Lamina counted no blocked reads ('${n:-none}')"
+	verdict memprotect "$(LOG $b)"
+}
+
+test_poweroff() {
+	usable chain poweroff || return
+	has chain '^lamina-guest: powering off' || want "the guest did not reach power-off"
+	[ "${status[chain]}" = 0 ] || want "QEMU exit status ${status[chain]}, not 0 (powered off by itself)"
+	verdict poweroff "$(LOG chain)"
+}
+
+# negative TEST BOOT MESSAGE: the message, then the halt line, no guest.
+negative() {
+	local t=$1 b=$2 msg=$3
+	usable "$b" "$t" || return
+	has "$b" "$msg" || want "no '$msg' line"
+	has "$b" 'lamina: error: chain boot: no BIOS drive left to boot from; halting' ||
+		want "no halt line"
+	has "$b" 'lamina-guest: userspace up|grub: booting the guest' && want "a guest booted anyway"
+	[ "${status[$b]}" = 125 ] || want "QEMU status ${status[$b]}: the halt line never came"
+	verdict "$t" "$(LOG "$b")"
+}
+
+test_boot
+test_status
+test_e820
+test_memprotect
+test_poweroff
+negative no-signature nosig 'lamina: chain: BIOS drive 0x81 has no boot signature \(55 AA\)'
+negative no-drive nodrive 'lamina: chain: BIOS drive 0x85 does not exist'
+
+st=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/chain.log.stamps" 2>/dev/null | head -n 1)
+sb=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/bare.log.stamps" 2>/dev/null | head -n 1)
+[ -n "$st" ] && echo "chain: guest userspace after $((st / 1000)).$(((st % 1000) / 100)) s under Lamina${sb:+, $((sb / 1000)).$(((sb % 1000) / 100)) s bare}"
+echo "chain: suite took $(($(date +%s) - t_start)) s"
+echo "chain: $(grep -c '^PASS' "$out") passed, $(grep -c '^FAIL' "$out") failed"
+! grep -q '^FAIL' "$out"
