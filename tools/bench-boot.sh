@@ -50,22 +50,24 @@ seconds() {
 	       if (u == "ms") v /= 1e3; else if (u == "us") v /= 1e6; else if (u == "ns") v /= 1e9;
 	       printf "%.3f\n", v }' <<<"$1"
 }
-# exits per second between the begin and end samples of one guest test.
+# Exits per second between the "again" and "end" samples of one guest
+# test, less what one sampling costs (the "begin" to "again" difference).
 exit_rate() {
-	local log=$1 t=$2 e0 e1 u0 u1
-	local sec
+	local log=$1 t=$2 sec e0 e1 e2 u1 u2
 	sec=$(sed -n "/^guest-test $t: begin/,/^guest-test $t: end/p" "$log")
 	e0=$(sed -n 's/^sample begin exits_total=\([0-9]*\).*/\1/p' <<<"$sec")
-	e1=$(sed -n 's/^sample end exits_total=\([0-9]*\).*/\1/p' <<<"$sec")
-	u0=$(sed -n 's/^sample begin uptime[a-z_]*=//p' <<<"$sec" | head -n 1)
-	u1=$(sed -n 's/^sample end uptime[a-z_]*=//p' <<<"$sec" | head -n 1)
-	if [ -z "$u0" ] || [ -z "$u1" ]; then   # Lamina gave no uptime: the guest's
-		u0=$(sed -n 's/^sample begin guest_uptime=//p' <<<"$sec")
-		u1=$(sed -n 's/^sample end guest_uptime=//p' <<<"$sec")
+	e1=$(sed -n 's/^sample again exits_total=\([0-9]*\).*/\1/p' <<<"$sec")
+	e2=$(sed -n 's/^sample end exits_total=\([0-9]*\).*/\1/p' <<<"$sec")
+	u1=$(sed -n 's/^sample again uptime=//p' <<<"$sec")
+	u2=$(sed -n 's/^sample end uptime=//p' <<<"$sec")
+	if [ -z "$u1" ] || [ -z "$u2" ]; then   # Lamina gave no uptime: the guest's
+		u1=$(sed -n 's/^sample again guest_uptime=//p' <<<"$sec")
+		u2=$(sed -n 's/^sample end guest_uptime=//p' <<<"$sec")
 	fi
-	[ -n "$e0" ] && [ -n "$e1" ] && [ -n "$u0" ] && [ -n "$u1" ] || return 0
-	awk -v e0="$e0" -v e1="$e1" -v u0="$(seconds "$u0")" -v u1="$(seconds "$u1")" \
-		'BEGIN { if (u1 > u0) printf "%.0f\n", (e1 - e0) / (u1 - u0) }'
+	[ -n "$e0" ] && [ -n "$e1" ] && [ -n "$e2" ] && [ -n "$u1" ] && [ -n "$u2" ] || return 0
+	awk -v e0="$e0" -v e1="$e1" -v e2="$e2" -v u1="$(seconds "$u1")" -v u2="$(seconds "$u2")" \
+		'BEGIN { r = (e2 - e1) - (e1 - e0); if (r < 0) r = 0
+		         if (u2 > u1) printf "%.1f\n", r / (u2 - u1) }'
 }
 
 declare -A samples=()   # "kind metric" -> space-separated values
@@ -111,6 +113,7 @@ for m in "boot:time to guest userspace (s)" "cpuwork:cpuwork (s)" "dio:dio $dio_
 	printf '%-34s %10s %10s %8s %12s\n' "$label" "$mb" "$ml" "$(ratio "$ml" "$mb")" \
 		"$(ratio "$(minimum "${samples[lamina $k]:-}")" "$(minimum "${samples[bare $k]:-}")")"
 done
+echo "Lamina's exits per second (sampling cost subtracted):"
 printf '%-34s %10s %10s %8s %12s\n' "Lamina exits/s, guest idle" - "$(median "${samples[lamina idle]:-}")" - -
 printf '%-34s %10s %10s %8s %12s\n' "Lamina exits/s, cpuwork + dio" - "$(median "${samples[lamina load]:-}")" - -
 echo "(raw samples:"
