@@ -16,6 +16,8 @@ const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_DEBUG_TRAP] = "debug_trap",
 	[EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INVALID_STATE] = "invalid_state",
+	[EXIT_CR_ACCESS] = "cr_access",
+	[EXIT_XSETBV] = "xsetbv",
 	[EXIT_UNKNOWN] = "unknown",
 };
 

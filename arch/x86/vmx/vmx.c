@@ -26,6 +26,7 @@
 #define CPUID1_ECX_XSAVE BIT(26)
 #define INTERRUPTIBILITY_NMI BIT(3)
 #define EPT_QUAL_NMI_UNBLOCK BIT(12)
+#define PENDING_DBG_BS BIT(14)
 
 int vmx_enter(struct guest_regs *regs, int launched);
 extern char vmx_exit[];
@@ -41,6 +42,7 @@ static struct {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	u32 pin, proc, proc2, exit, entry; /* the settings Lamina uses */
 	bool vpid;
+	bool mtf; /* monitor trap flag (Bochs's corei7_haswell_4770 lacks it) */
 } vmx;
 
 static u8 *msr_bitmap;
@@ -175,6 +177,8 @@ static int vmx_probe(void)
 	/* HLT, MWAIT, I/O... run in the guest; without a bitmap every port
 	 * would exit, with PROC_USE_IO_BITMAPS clear none does. */
 	vmx.proc &= ~(PROC_USE_IO_BITMAPS | PROC_UNCOND_IO_EXIT | PROC_MONITOR_TRAP);
+	vmx.mtf = rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32 &
+		  PROC_MONITOR_TRAP;
 
 	/* Instructions the guest's CPUID reports must not #UD: enable them. */
 	err = adjust_controls("secondary", rdmsr(MSR_VMX_PROCBASED2),
@@ -213,6 +217,10 @@ static int vmx_probe(void)
 	 * and CR4.VMXE, which the guest must not see. */
 	cr0_mask = (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | (~vmx.cr0_fixed1 & 0xffffffffull);
 	cr4_mask = vmx.cr4_fixed0 | (~vmx.cr4_fixed1 & 0xffffffffull) | CR4_VMXE;
+	pr_debug("vmx: basic %llx ept/vpid %llx; pin %x proc %x proc2 %x exit %x entry %x%s",
+		 (unsigned long long)vmx.basic, (unsigned long long)vmx.ept_vpid, vmx.pin,
+		 vmx.proc, vmx.proc2, vmx.exit, vmx.entry,
+		 vmx.mtf ? "" : "; no monitor trap flag: single-step with RFLAGS.TF");
 	return 0;
 }
 
@@ -459,14 +467,31 @@ static void vmx_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 }
 
-/* The monitor trap flag: a VM exit after the guest's next instruction,
- * invisible to the guest (its RFLAGS.TF and DR6 stay untouched). */
+/* Single-step: the monitor trap flag gives a VM exit after the guest's
+ * next instruction, invisible to the guest.  Without it, RFLAGS.TF with
+ * #DB intercepted: a #DB VM exit leaves the guest's DR6 alone, and the
+ * guest's own TF is put back afterwards. */
 static void vmx_set_single_step(struct vcpu *v, bool on)
 {
 	struct vmx_vcpu *x = &v->arch.vmx;
 
-	x->proc = on ? x->proc | PROC_MONITOR_TRAP : x->proc & ~PROC_MONITOR_TRAP;
-	vmcs_write32(VMCS_PROC_CTLS, x->proc);
+	if (vmx.mtf) {
+		x->proc = on ? x->proc | PROC_MONITOR_TRAP : x->proc & ~PROC_MONITOR_TRAP;
+		vmcs_write32(VMCS_PROC_CTLS, x->proc);
+		return;
+	}
+	if (on) {
+		x->saved_tf = v->regs.rflags & RFLAGS_TF;
+		v->regs.rflags |= RFLAGS_TF;
+		vmcs_write32(VMCS_EXCEPTION_BITMAP, BIT(VEC_DB));
+		/* TF set in an STI/MOV SS shadow needs a pending single-step. */
+		if (vmcs_read32(GUEST_INTERRUPTIBILITY) &
+		    (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			vmcs_writen(GUEST_PENDING_DBG, vmcs_readn(GUEST_PENDING_DBG) | PENDING_DBG_BS);
+	} else {
+		v->regs.rflags = (v->regs.rflags & ~RFLAGS_TF) | (x->saved_tf ? RFLAGS_TF : 0);
+		vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	}
 }
 
 static void vmx_flush_guest_tlb(struct vcpu *v)
@@ -670,15 +695,26 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 	case VMX_EXIT_MTF:
 		e->reason = EXIT_DEBUG_TRAP;
 		break;
+	case VMX_EXIT_EXCEPTION_NMI: /* only #DB is intercepted (single-step) */
+		if ((vmcs_read32(VMCS_EXIT_INTR_INFO) & (INTR_INFO_VECTOR | INTR_TYPE_MASK)) ==
+		    (VEC_DB | INTR_TYPE_HW_EXCEPTION))
+			e->reason = EXIT_DEBUG_TRAP;
+		break;
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = EXIT_SHUTDOWN;
 		break;
+	/* Handled in this backend (handle_local_exit), counted by kind. */
+	case VMX_EXIT_CR_ACCESS:
+		e->reason = EXIT_CR_ACCESS;
+		break;
+	case VMX_EXIT_XSETBV:
+		e->reason = EXIT_XSETBV;
+		break;
 	}
-	e->insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
-	/* Only exits caused by an instruction report a length. */
-	if (e->reason == EXIT_NESTED_FAULT || e->reason == EXIT_DEBUG_TRAP ||
-	    e->reason == EXIT_SHUTDOWN || e->reason == EXIT_UNKNOWN)
-		e->insn_len = 0;
+	/* Exits caused by an instruction report its length; these do not. */
+	if (e->reason != EXIT_NESTED_FAULT && e->reason != EXIT_DEBUG_TRAP &&
+	    e->reason != EXIT_SHUTDOWN)
+		e->insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
 }
 
 /* An event whose delivery the exit interrupted (an interrupt pushing its

@@ -1,0 +1,21 @@
+# VT-x system tests: Lamina and its Linux guest under Bochs 2.7 with an
+# Intel CPU model (VMX, EPT, unrestricted guest, VPID); see
+# tests/system/vmx.sh.  One boot, logs in $(BUILD)/system/vmx-*.log.
+#
+#   make check-vmx      boot, status, memprotect and poweroff checks
+#                       (part of `make check`); results in $(RESULTS)/vmx.txt
+#
+# Bochs runs ~85 M instructions/s: the boot takes a few minutes.
+
+CHECK_TARGETS += check-vmx
+
+.PHONY: check-vmx vmx-prereqs
+
+vmx-prereqs:
+	@$(MAKE) --no-print-directory $(BUILD)/laminactl guest || \
+		echo "vmx: the guest image does not build"
+	@$(MAKE) --no-print-directory $(BUILD)/lamina.elf || \
+		echo "vmx: $(BUILD)/lamina.elf does not build"
+
+check-vmx: vmx-prereqs
+	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/vmx.sh

@@ -1,0 +1,170 @@
+#!/bin/bash
+# VT-x system tests: boot BIOS -> GRUB -> Lamina -> Linux under Bochs 2.7
+# with an Intel CPU model (tools/bochs-run.sh) and check the serial console.
+#
+#   tests/system/vmx.sh [--judge]
+#
+# One boot, `vmx-lamina` (log $BUILD/system/vmx-lamina.log): Lamina with
+# the guest tests status and memprotect; the guest powers off.  (No `log`
+# test: Bochs's UART drains at the emulated baud rate, and a long dump
+# right before the power-off loses the last lines.)
+# --judge re-checks the existing log without booting.
+# Tests (one PASS/FAIL line each in $RESULTS/vmx.txt):
+#   vmx/boot        Lamina chose VT-x with EPT, the guest reached userspace
+#   vmx/status      laminactl status shows backend vmx, paging ept, exits
+#   vmx/memprotect  the guest cannot read or write Lamina's memory
+#   vmx/poweroff    the guest powered the machine off and Bochs exited
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+RESULTS=${RESULTS:-$BUILD/results}
+SYS=$BUILD/system
+# Generous: ~2-4 minutes on an idle machine, much more on a loaded one.
+TIMEOUT=${VMX_TIMEOUT:-1500}
+judge=0
+case "${1:-}" in
+--judge) judge=1 ;;
+"") ;;
+*) echo "usage: $0 [--judge]" >&2; exit 2 ;;
+esac
+
+mkdir -p "$SYS" "$RESULTS"
+out=$RESULTS/vmx.txt
+: >"$out"
+t_start=$(date +%s)
+name=vmx-lamina
+log=$SYS/$name.log
+
+pass() { echo "PASS vmx/$1" | tee -a "$out"; }
+fail() { echo "FAIL vmx/$1: $2" | tee -a "$out"; }
+
+status=
+if [ "$judge" = 1 ]; then
+	status=$(cat "$SYS/$name.status" 2>/dev/null || echo "missing: no earlier boot to judge")
+elif [ ! -s "$BUILD/lamina.elf" ]; then
+	status="missing: $BUILD/lamina.elf does not build"
+elif [ ! -s "$BUILD/guest/vmlinuz" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
+	status="missing: the guest image did not build (make guest)"
+elif ! tools/mkiso.sh -o "$SYS/$name.iso" -m lamina \
+	-c "guest.test=status,memprotect guest.end=poweroff" >"$SYS/$name.mkiso" 2>&1; then
+	cp "$SYS/$name.mkiso" "$log"
+	status=3
+else
+	echo "vmx: booting $name under Bochs (timeout $TIMEOUT s)"
+	tools/bochs-run.sh -i "$SYS/$name.iso" -l "$log" -t "$TIMEOUT" \
+		--stamp 'lamina: starting the guest' --stamp 'lamina-guest: userspace up' \
+		--until 'lamina: .*(resetting the machine|halting)|PANIC' --grace 2
+	status=$?
+	echo "$status" >"$SYS/$name.status"
+	echo "vmx: $name finished with status $status ($(tail -n 1 "$log.stderr" 2>/dev/null))"
+fi
+
+# A boot that did not run, timed out or stopped early fails every test.
+usable() {
+	case "$status" in
+	missing:*) fail "$1" "${status#missing: }"; return 1 ;;
+	124)
+		fail "$1" "the boot timed out after $TIMEOUT s (log $log); its last 30 lines:"
+		tail -n 30 "$log" | sed 's/^/    | /'
+		return 1 ;;
+	3)
+		if [ ! -s "$log.stderr" ]; then
+			fail "$1" "could not build the ISO:"
+			tail -n 10 "$log" | sed 's/^/    | /'
+			return 1
+		fi ;;
+	esac
+	return 0
+}
+
+section() {
+	sed -n "/^guest-test $1: begin/,/^guest-test $1: end/p" "$log"
+}
+section_rc() {
+	sed -n "s/^guest-test $1: end rc=\([0-9]*\).*/\1/p" "$log" | tail -n 1
+}
+has() { grep -qaE -- "$1" "$log"; }
+
+problems=()
+want() { problems+=("$1"); }
+verdict() {
+	if [ ${#problems[@]} -eq 0 ]; then
+		pass "$1"
+	else
+		local IFS=';'
+		fail "$1" "${problems[*]}"
+		echo "    (log: $log)"
+		# Lamina's own report of a failure says what went wrong.
+		grep -aE '^lamina: (error|  )|check failed|PANIC' "$log" | head -n 40 | sed 's/^/    | /'
+	fi
+	problems=()
+}
+
+lamina_ran() {
+	has 'lamina: Lamina v' || want "no Lamina banner 'lamina: Lamina v'"
+}
+
+test_boot() {
+	usable boot || return
+	lamina_ran
+	has '^lamina: backend: vmx, nested paging ept' ||
+		want "no 'lamina: backend: vmx, nested paging ept' line"
+	has '^lamina-guest: userspace up' || want "the guest never reached userspace"
+	verdict boot
+}
+
+test_status() {
+	local s rc n
+	usable status || return
+	lamina_ran
+	s=$(section status)
+	rc=$(section_rc status)
+	[ -n "$s" ] || want "guest test 'status' did not run"
+	[ "$rc" = 0 ] || want "laminactl status exited with '${rc:-none}'"
+	grep -q '^backend: vmx' <<<"$s" || want "no 'backend: vmx'"
+	grep -q '^paging: ept' <<<"$s" || want "no 'paging: ept'"
+	n=$(sed -n 's/^exits_total: *\([0-9]*\).*/\1/p' <<<"$s" | head -n 1)
+	[ -n "$n" ] && [ "$n" -gt 0 ] || want "exits_total is '${n:-missing}', not > 0"
+	grep -q '^exits_cpuid' <<<"$s" || want "no 'exits_cpuid' line"
+	verdict status
+}
+
+test_memprotect() {
+	local s rc
+	usable memprotect || return
+	lamina_ran
+	s=$(section memprotect)
+	rc=$(section_rc memprotect)
+	[ -n "$s" ] || want "guest test 'memprotect' did not run"
+	[ "$rc" = 0 ] || want "memprobe exited with '${rc:-none}'"
+	grep -q 'found_lamina_strings=0$' <<<"$s" ||
+		want "memprobe saw Lamina's strings (or did not finish reading)"
+	grep -q 'memprobe: wrote 3 pages' <<<"$s" || want "memprobe did not write 3 pages"
+	grep -q 'laminactl status after writes: ok' <<<"$s" ||
+		want "laminactl status failed after the writes"
+	has 'lamina: .*blocked' || want "Lamina logged no blocked guest access"
+	verdict memprotect
+}
+
+test_poweroff() {
+	usable poweroff || return
+	lamina_ran
+	has '^lamina-guest: powering off' || want "the guest did not reach power-off"
+	[ "$status" = 0 ] || want "bochs-run status $status, not 0 (Bochs did not exit by ACPI power-off)"
+	verdict poweroff
+}
+
+test_boot
+test_status
+test_memprotect
+test_poweroff
+
+if [ -s "$log.stamps" ]; then
+	while IFS=$'\t' read -r ms what; do
+		echo "vmx: '$what' after $((ms / 1000)).$(( (ms % 1000) / 100 )) s"
+	done <"$log.stamps"
+fi
+echo "vmx: suite took $(( $(date +%s) - t_start )) s"
+echo "vmx: $(grep -c '^PASS' "$out") passed, $(grep -c '^FAIL' "$out") failed"
+! grep -q '^FAIL' "$out"
