@@ -13,9 +13,12 @@
 #   nosig     disk 0 Lamina, disk 1 without a boot signature
 #   nodrive   disk 0 Lamina with boot=chain:0x85 (no such drive), disk 1
 #             the guest disk (must not be booted)
+#   probe     disk 0 Lamina, disk 1 the boot sector of biosprobe.S, which
+#             prints INT 12h, the INT 15h vector, E820, E801 and 88h
+#   probe-bare  the probe disk alone
 # Tests (PASS/FAIL lines in $RESULTS/chain.txt):
 #   chain/boot chain/status chain/e820 chain/memprotect chain/poweroff
-#   chain/no-signature chain/no-drive
+#   chain/no-signature chain/no-drive chain/bios-view
 # --judge boots nothing and checks the logs of the last run.
 set -uo pipefail
 
@@ -71,18 +74,29 @@ missing=''
 [ -s "$BUILD/guest/vmlinuz" ] && [ -s "$BUILD/guest/initrd.img" ] ||
 	missing="${missing:+$missing; }the guest image did not build (make guest)"
 
-BOOTS=(chain bare nosig nodrive)
+BOOTS=(chain bare nosig nodrive probe probe-bare)
+
+# The probe disk: biosprobe.S as its boot sector, 1 MiB in all.
+probe_disk() {
+	local o=$SYS/biosprobe.o
+	${CC:-cc} -c tests/system/biosprobe.S -o "$o" &&
+		ld -Ttext=0x7c00 --oformat binary -e _start -o "$SYS/biosprobe.bin" "$o" &&
+		[ "$(stat -c %s "$SYS/biosprobe.bin")" = 512 ] &&
+		cp "$SYS/biosprobe.bin" "$SYS/probe.img" && truncate -s 1M "$SYS/probe.img"
+} >"$SYS/probe.mkdisk" 2>&1
 if [ -n "$missing" ]; then
 	for b in "${BOOTS[@]}"; do status[$b]="missing: $missing"; done
 elif [ "$judge" = 1 ]; then
 	for b in "${BOOTS[@]}"; do status[$b]=$(cat "$SYS/$b.status" 2>/dev/null || echo "missing: not booted"); done
 else
 	if disk lamina lamina && disk lamina-0x85 lamina -l "boot=chain:0x85" &&
-	   disk guest guest -c "$GUEST_PARAMS" && disk nosig nosig; then
+	   disk guest guest -c "$GUEST_PARAMS" && disk nosig nosig && probe_disk; then
 		boot chain 420 '' lamina guest
 		boot bare 240 '' guest
 		boot nosig 90 'lamina: error:' lamina nosig
 		boot nodrive 90 'lamina: error:' lamina-0x85 guest
+		boot probe 90 '^probe: end' lamina probe
+		boot probe-bare 60 '^probe: end' probe
 	else
 		for b in "${BOOTS[@]}"; do
 			status[$b]="missing: tools/mkdisk.sh failed: $(tail -n 1 "$SYS"/*.mkdisk | tr '\n' ' ')"
@@ -241,6 +255,63 @@ negative() {
 	verdict "$t" "$(LOG "$b")"
 }
 
+# What a boot sector sees from the BIOS under Lamina, against bare.
+probe_val() { sed -n "s/^probe: $2 //p" "$(LOG "$1")" | head -n 1; }
+probe_e820() { sed -n 's/^probe: e820 \([0-9a-f]*\) \([0-9a-f]*\) \([0-9a-f]*\)$/\1 \2 \3/p' "$(LOG "$1")"; }
+test_bios_view() {
+	local a z s n t found=0 k kb sum=0 sumb=0 lowend='' ax bx cx dx bxb ext
+	usable probe bios-view || return
+	usable probe-bare bios-view || return
+	read -r a z < <(sed -n 's/^lamina: memory: \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\).*/\1 \2/p' "$(LOG probe)")
+	if [ -z "${a:-}" ] || ! has probe '^probe: end' || ! has probe-bare '^probe: end'; then
+		want "no Lamina region line, or a probe did not finish"
+		verdict bios-view "$(LOG probe) $(LOG probe-bare)"
+		return
+	fi
+	[ "$(probe_val probe drive)" = 00000081 ] || want "the boot sector got DL=$(probe_val probe drive), not 0x81"
+	[ "$(probe_val probe-bare drive)" = 00000080 ] || want "bare: DL=$(probe_val probe-bare drive)"
+	[ "$(probe_val probe ivt15)" != "$(probe_val probe-bare ivt15)" ] ||
+		want "INT 15h is not hooked under Lamina"
+	while read -r s n t; do
+		s=$((16#$s)) n=$((16#$n)) t=$((16#$t))
+		[ "$s" = $((a)) ] && [ "$n" = $((z - a)) ] && [ "$t" = 2 ] && found=1
+		if [ "$t" = 1 ]; then
+			sum=$((sum + n))
+			[ "$s" -lt $((z)) ] && [ $((s + n)) -gt $((a)) ] &&
+				want "E820 usable $(printf '%x+%x' "$s" "$n") overlaps Lamina's region"
+			[ "$s" = 0 ] && lowend=$n
+		fi
+	done < <(probe_e820 probe)
+	while read -r s n t; do
+		[ "$((16#$t))" = 1 ] && sumb=$((sumb + 16#$n))
+	done < <(probe_e820 probe-bare)
+	[ "$found" = 1 ] || want "E820 has no reserved entry for exactly Lamina's region $a-$z"
+	k=$((16#$(probe_val probe int12))) kb=$((16#$(probe_val probe-bare int12)))
+	[ -n "$lowend" ] && [ $((k * 1024)) -ge "$lowend" ] && [ $((k * 1024 - lowend)) -lt 1024 ] ||
+		want "INT 12h ($k KiB) and E820's first RAM entry (${lowend:-none} bytes) disagree"
+	[ "$k" -lt "$kb" ] || want "INT 12h did not shrink ($kb -> $k KiB)"
+	[ $((sumb - sum)) = $(((z - a) + kb * 1024 - lowend)) ] ||
+		want "E820 RAM bare $sumb - under Lamina $sum is not Lamina's region plus the stub"
+	read -r ax bx cx dx < <(probe_val probe e801)
+	read -r _ bxb _ _ < <(probe_val probe-bare e801)
+	if [ -z "${dx:-}" ]; then
+		want "no E801 answer under Lamina"
+	else
+		[ $((16 << 20 | 0)) -le $((a)) ] &&
+		[ $(((16 << 20) + 16#$bx * 65536)) -le $((a)) ] &&
+		[ $(((16 << 20) + 16#$dx * 65536)) -le $((a)) ] &&
+		[ $((16#$ax)) -le $((0x3c00)) ] && [ $((16#$cx)) -le $((0x3c00)) ] ||
+			want "E801 ($ax $bx $cx $dx) reports memory at or above Lamina's region $a"
+		[ -n "${bxb:-}" ] && [ $((16#$bxb)) -gt $((16#$bx)) ] ||
+			want "E801 BX was not lowered (bare '${bxb:-none}', Lamina '$bx')"
+	fi
+	ext=$(probe_val probe ext88)
+	[ -n "$ext" ] && [ $((16#$ext * 1024 + (1 << 20))) -le $((a)) ] ||
+		want "AH=88h reports ${ext:-nothing} KiB, reaching Lamina's region"
+	verdict bios-view "$(LOG probe) $(LOG probe-bare)"
+	echo "    INT 12h $kb -> $k KiB; E801 BX $((16#${bxb:-0})) -> $((16#${bx:-0})) blocks; 88h $((16#${ext:-0})) KiB"
+}
+
 test_boot
 test_status
 test_e820
@@ -248,6 +319,7 @@ test_memprotect
 test_poweroff
 negative no-signature nosig 'lamina: chain: BIOS drive 0x81 has no boot signature \(55 AA\)'
 negative no-drive nodrive 'lamina: chain: BIOS drive 0x85 does not exist'
+test_bios_view
 
 st=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/chain.log.stamps" 2>/dev/null | head -n 1)
 sb=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/bare.log.stamps" 2>/dev/null | head -n 1)
