@@ -72,14 +72,26 @@ struct vcpu_backend {
 	u64 (*guest_cr4)(struct vcpu *v);
 	/* Entry encoding of this backend's nested page tables. */
 	const struct pt_format *nested_format;
+	/* The backend can start the guest in real mode (GUEST_START_REAL). */
+	bool real_mode;
 };
 
 #include "arch/x86/vcpu_arch.h"
 
-/* Descriptor tables a boot protocol hands the guest at its first entry. */
+/* The CPU mode and descriptor tables of the guest's first instruction
+ * (at regs.rip). */
+enum guest_start_mode {
+	GUEST_START_FLAT32, /* protected mode, paging off, flat 4 GiB segments
+			     * (CS 0x10, the others 0x18) in the GDT below */
+	GUEST_START_REAL,   /* real mode as after the BIOS: CS = DS = ES = SS =
+			     * FS = GS = real_seg, IVT at 0 (chain boot) */
+};
+
 struct guest_start {
-	u64 gdt_base;
+	enum guest_start_mode mode;
+	u64 gdt_base;  /* FLAT32 */
 	u16 gdt_limit;
+	u16 real_seg;  /* REAL */
 };
 
 struct vcpu {
