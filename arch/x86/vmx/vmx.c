@@ -296,6 +296,8 @@ static void init_host_state(void)
 /* Access rights in the VMCS format: type, S, DPL 0, present, D/B, G. */
 #define AR_CODE32 0xc09b /* execute/read, accessed */
 #define AR_DATA32 0xc093 /* read/write, accessed */
+#define AR_CODE16 0x009b
+#define AR_DATA16 0x0093
 #define AR_TSS_BUSY 0x008b
 #define AR_LDT 0x0082
 
@@ -308,12 +310,39 @@ static void set_seg(struct vmcs_f16 sel, struct vmcs_fn base, struct vmcs_f32 li
 	vmcs_write32(ar, a);
 }
 
-/* Linux 32-bit boot protocol: flat 4 GiB segments, paging off.  The CPU
- * needs CR0.NE and CR4.VMXE; the read shadows show the guest what it set. */
-static void init_guest_state(const struct vcpu *v)
+/* Real mode as the BIOS leaves it for a boot sector (chain boot): 64 KiB
+ * segments at selector * 16, the IVT at 0.  Unrestricted guest runs it
+ * directly under EPT. */
+static void init_real_mode(const struct vcpu *v)
 {
-	u64 cr0 = CR0_PE | CR0_ET, cr4 = 0;
+	u16 sel = v->start.real_seg;
+	const struct {
+		struct vmcs_f16 sel;
+		struct vmcs_fn base;
+		struct vmcs_f32 limit, ar;
+	} segs[] = {
+		{ GUEST_CS_SEL, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR },
+		{ GUEST_DS_SEL, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR },
+		{ GUEST_ES_SEL, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR },
+		{ GUEST_SS_SEL, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR },
+		{ GUEST_FS_SEL, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR },
+		{ GUEST_GS_SEL, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR },
+	};
 
+	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
+		set_seg(segs[i].sel, segs[i].base, segs[i].limit, segs[i].ar, sel, 0xffff,
+			i == 0 ? AR_CODE16 : AR_DATA16);
+		vmcs_writen(segs[i].base, (u64)sel << 4);
+	}
+	vmcs_writen(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writen(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0x3ff);
+}
+
+/* Linux 32-bit boot protocol: flat 4 GiB segments, paging off. */
+static void init_flat32(const struct vcpu *v)
+{
 	set_seg(GUEST_CS_SEL, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR, 0x10, 0xffffffff,
 		AR_CODE32);
 	set_seg(GUEST_DS_SEL, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR, 0x18, 0xffffffff,
@@ -326,14 +355,28 @@ static void init_guest_state(const struct vcpu *v)
 		AR_DATA32);
 	set_seg(GUEST_GS_SEL, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR, 0x18, 0xffffffff,
 		AR_DATA32);
-	set_seg(GUEST_LDTR_SEL, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR, 0, 0xffff,
-		AR_LDT | AR_UNUSABLE);
-	set_seg(GUEST_TR_SEL, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR, 0, 0xffff,
-		AR_TSS_BUSY);
 	vmcs_writen(GUEST_GDTR_BASE, v->start.gdt_base);
 	vmcs_write32(GUEST_GDTR_LIMIT, v->start.gdt_limit);
 	vmcs_writen(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);
+}
+
+/* The CPU needs CR0.NE and CR4.VMXE; the read shadows show the guest what
+ * it set. */
+static void init_guest_state(const struct vcpu *v)
+{
+	u64 cr0 = CR0_ET, cr4 = 0;
+
+	if (v->start.mode == GUEST_START_REAL) {
+		init_real_mode(v);
+	} else {
+		init_flat32(v);
+		cr0 |= CR0_PE;
+	}
+	set_seg(GUEST_LDTR_SEL, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR, 0, 0xffff,
+		AR_LDT | AR_UNUSABLE);
+	set_seg(GUEST_TR_SEL, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR, 0, 0xffff,
+		AR_TSS_BUSY);
 
 	vmcs_writen(VMCS_CR0_MASK, cr0_mask);
 	vmcs_writen(VMCS_CR0_SHADOW, cr0);
@@ -1047,4 +1090,5 @@ const struct vcpu_backend vmx_backend = {
 	.dump_state = vmx_dump_state,
 	.guest_cr4 = vmx_guest_cr4,
 	.nested_format = &ept_format,
+	.real_mode = true,
 };
