@@ -16,6 +16,7 @@
 # one judged are copied into $BUILD/system/<test>.log):
 #   boot status memprotect cpuwork disk poweroff negative-option
 #   negative-nomod negative-garbage
+# SYSTEM_TIMEOUT=S replaces every boot's time limit (seconds).
 # --quick (make check-svm) boots only `lamina` with the status test and
 # checks boot and status.  --judge boots nothing and checks the logs the
 # last run left (for working on the checks themselves).
@@ -75,6 +76,7 @@ declare -A status=()     # boot -> qemu-run exit status, or "missing: why"
 boot_one() {
 	local name=$1 mode=$2 opts=$3 params=$4 tmo=$5 until=$6
 	local iso=$SYS/$name.iso log=$SYS/$name.log args=()
+	tmo=${SYSTEM_TIMEOUT:-$tmo}
 	if ! tools/mkiso.sh -o "$iso" -m "$mode" -l "$opts" -c "$params" >"$SYS/$name.mkiso" 2>&1; then
 		cat "$SYS/$name.mkiso" >"$log"
 		return 3
@@ -142,14 +144,20 @@ fi
 LOG() { echo "$SYS/$1.log"; }
 
 # A boot that did not run or timed out fails every test that needs it.
+declare -A tail_shown=()
 # usable BOOT TEST: returns 0 when the log can be judged.
 usable() {
 	local st=${status[$1]:-"missing: not booted"}
 	case "$st" in
 	missing:*) fail "$2" "${st#missing: }"; return 1 ;;
 	124)
-		fail "$2" "boot '$1' timed out (log $(LOG "$1")); its last 30 lines:"
-		tail -n 30 "$(LOG "$1")" | sed 's/^/    | /'
+		if [ -z "${tail_shown[$1]:-}" ]; then
+			tail_shown[$1]=1
+			fail "$2" "boot '$1' timed out (log $(LOG "$1")); its last 30 lines:"
+			tail -n 30 "$(LOG "$1")" | sed 's/^/    | /'
+		else
+			fail "$2" "boot '$1' timed out (its log's tail is shown above)"
+		fi
 		return 1 ;;
 	3)
 		fail "$2" "could not build the ISO for '$1':"
