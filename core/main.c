@@ -12,6 +12,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/serial.h"
+#include "arch/x86/simd.h"
 #include "arch/x86/traps.h"
 #include "boot/bootinfo.h"
 #include "core/log.h"
@@ -156,6 +157,9 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 		pr_info("selftest: faulting on purpose to show the crash report");
 		*(volatile u64 *)phys_to_virt(hv_region.base) = 0; /* the image is not identity-mapped */
 	}
+
+	if (simd_init())
+		pr_warn("continuing without crypto");
 
 	hv_backend = select_backend();
 	if (!hv_backend)
