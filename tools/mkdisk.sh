@@ -10,6 +10,9 @@
 #   guest    GRUB boots the guest kernel: linux vmlinuz CMDLINE; initrd
 #   lamina   GRUB loads Lamina alone: multiboot2 lamina.elf OPTIONS (so
 #            Lamina chain-boots the next disk, boot=chain)
+#   chainload  GRUB alone, which chain-loads BIOS drive 0x81's boot sector
+#            (chainloader +1): the same path as Lamina's boot=chain, without
+#            Lamina, for comparisons
 #   nosig    no GRUB and no boot signature: 1 MiB of text (negative test)
 #
 # The guest command line is "console=ttyS0,115200 iomem=relaxed [quiet]
@@ -25,7 +28,7 @@ out='' mode=guest opts='' params='' quiet=quiet
 lamina="$build/lamina.elf" kernel="$build/guest/vmlinuz" initrd="$build/guest/initrd.img"
 grubdir=/usr/lib/grub/i386-pc
 
-usage() { sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { echo "mkdisk: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -43,7 +46,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$out" ] || usage
-case "$mode" in guest|lamina|nosig) ;; *) die "unknown mode $mode" ;; esac
+case "$mode" in guest|lamina|chainload|nosig) ;; *) die "unknown mode $mode" ;; esac
 mkdir -p "$(dirname "$out")"
 
 if [ "$mode" = nosig ]; then
@@ -84,6 +87,11 @@ files=()
 		echo "  echo 'grub: loading Lamina (chain boot)'"
 		echo "  multiboot2 /boot/lamina.elf $opts"
 		;;
+	chainload)
+		echo "  echo 'grub: chain-loading (hd1) without Lamina'"
+		echo "  set root=(hd1)"
+		echo "  chainloader +1"
+		;;
 	esac
 	echo "  boot"
 	echo "}"
@@ -106,7 +114,7 @@ mcopy -i "$part" "$grubdir"/*.mod "$grubdir"/*.lst ::/boot/grub/i386-pc/
 
 # core.img: enough to find the partition and read grub.cfg.
 grub-mkimage -O i386-pc -o "$stage/core.img" -p '(,msdos1)/boot/grub' \
-	biosdisk part_msdos fat normal configfile serial terminal echo linux multiboot2 test
+	biosdisk part_msdos fat normal configfile serial terminal echo linux multiboot2 chain test
 core_sectors=$(( ($(stat -c %s "$stage/core.img") + 511) / 512 ))
 [ "$core_sectors" -lt 2047 ] || die "core.img does not fit before the partition"
 

@@ -8,9 +8,17 @@
  *   probe: e820 BASE SIZE TYPE                 one line per INT 15h E820 entry
  *   probe: e801 AX BX CX DX                    INT 15h AX=E801h
  *   probe: ext88 AX                            INT 15h AH=88h
+ *   probe: ivt HEX...                          the 1 KiB interrupt vector table
+ *   probe: bda HEX...                          the 256-byte BIOS data area
+ *   probe: ebda HEX...                         the first 1 KiB of the EBDA
+ *   probe: ports P21 PA1 P92 IER LCR MCR SCR DLL DLM IIR PIT2
+ *          (PIC masks, A20 port, COM1's registers, PIT channel 2's
+ *          read-back status)
  *   probe: end
  *
- * Numbers are hex.  Built with `ld -Ttext 0x7c00 --oformat binary`.
+ * Numbers are hex; memory dumps are bytes in address order.  The first
+ * sector loads the next three (INT 13h AH=02h from the boot drive) to
+ * 0:7E00.  Built with `ld -Ttext 0x7c00 --oformat binary`.
  */
 #define SMAP 0x534d4150
 #define COM1 0x3f8
@@ -28,7 +36,21 @@ _start:
 	ljmp $0, $1f
 1:	sti
 	cld
-	movzbl %dl, %eax
+	mov %dl, drive
+	mov $0x0203, %ax		/* three sectors */
+	mov $0x0002, %cx		/* cylinder 0, sector 2 */
+	xor %dh, %dh
+	mov $0x7e00, %bx
+	int $0x13
+	jc halt
+	jmp sector2
+drive:	.byte 0
+
+	.org 510
+	.word 0xaa55
+
+sector2:
+	movzbl drive, %eax
 	mov $m_drive, %si
 	call field
 	call nl
@@ -104,11 +126,98 @@ e820_done:
 	call field
 	call nl
 
-3:	mov $m_end, %si
+3:	mov $m_ivt, %si
+	xor %bx, %bx
+	mov $1024, %cx
+	call dump
+	mov $m_bda, %si
+	mov $0x400, %bx
+	mov $256, %cx
+	call dump
+	mov $m_ebda, %si
+	mov 0x40e, %ax
+	push %ds
+	mov %ax, %ds
+	xor %bx, %bx
+	mov $1024, %cx
+	call dump
+	pop %ds
+
+	mov $m_ports, %si
+	call puts
+	in $0x21, %al
+	call space_hex8
+	in $0xa1, %al
+	call space_hex8
+	in $0x92, %al
+	call space_hex8
+	mov $COM1 + 1, %dx		/* IER */
+	call space_in
+	add $2, %dx			/* LCR */
+	call space_in
+	inc %dx				/* MCR */
+	call space_in
+	add $3, %dx			/* SCR */
+	call space_in
+	mov $COM1 + 3, %dx		/* the divisor: nothing printed */
+	in %dx, %al			/* while the latch is on */
+	mov %al, %bl
+	or $0x80, %al
+	out %al, %dx
+	mov $COM1, %dx
+	in %dx, %al			/* DLL */
+	mov %al, %cl
+	inc %dx
+	in %dx, %al			/* DLM */
+	mov %al, %ch
+	mov $COM1 + 3, %dx
+	mov %bl, %al
+	out %al, %dx
+	mov %cl, %al
+	call space_hex8
+	mov %ch, %al
+	call space_hex8
+	dec %dx				/* IIR */
+	call space_in
+	mov $0xe8, %al			/* read-back: channel 2 status */
+	out %al, $0x43
+	in $0x42, %al
+	call space_hex8
+	call nl
+
+	mov $m_end, %si
 	call puts
 	call nl
 halt:	hlt
 	jmp halt
+
+/* "probe: <SI label>" then CX bytes at DS:BX in hex (DS may be anything;
+ * labels are read before DS changes). */
+dump:	push %ds
+	push %ax
+	xor %ax, %ax
+	mov %ax, %ds
+	call puts
+	pop %ax
+	pop %ds
+1:	mov (%bx), %al
+	inc %bx
+	call hex8
+	loop 1b
+	jmp nl
+
+space_in:
+	in %dx, %al
+space_hex8:
+	push %ax
+	mov $' ', %al
+	call putc
+	pop %ax
+hex8:	push %eax
+	push %cx
+	shl $24, %eax
+	mov $2, %cx
+	jmp 4f
 
 /* SI = label, EAX = value: "probe: <label> <eax>" */
 field:	call puts
@@ -183,7 +292,10 @@ m_e820:	.asciz "e820 "
 m_e801:	.asciz "e801 "
 m_ext88: .asciz "ext88 "
 m_end:	.asciz "end"
+m_ivt:	.asciz "ivt "
+m_bda:	.asciz "bda "
+m_ebda:	.asciz "ebda "
+m_ports: .asciz "ports"
 
-	.org 510
-	.word 0xaa55
+	.org 4 * 512
 buf:

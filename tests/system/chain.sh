@@ -13,12 +13,15 @@
 #   nosig     disk 0 Lamina, disk 1 without a boot signature
 #   nodrive   disk 0 Lamina with boot=chain:0x85 (no such drive), disk 1
 #             the guest disk (must not be booted)
-#   probe     disk 0 Lamina, disk 1 the boot sector of biosprobe.S, which
-#             prints INT 12h, the INT 15h vector, E820, E801 and 88h
-#   probe-bare  the probe disk alone
+#   probe     disk 0 Lamina, disk 1 the boot sectors of biosprobe.S, which
+#             print INT 12h, the INT 15h vector, E820, E801, 88h, the IVT,
+#             BDA and EBDA, PIC masks, A20, COM1 and PIT channel 2
+#   probe-grub  the same, with GRUB on disk 0 chain-loading disk 1 itself
+#             (chainloader +1): the reference for what may differ
+#   probe-bare  the probe disk alone (the firmware's own state)
 # Tests (PASS/FAIL lines in $RESULTS/chain.txt):
 #   chain/boot chain/status chain/e820 chain/memprotect chain/poweroff
-#   chain/no-signature chain/no-drive chain/bios-view
+#   chain/no-signature chain/no-drive chain/bios-view chain/no-leak
 # --judge boots nothing and checks the logs of the last run.
 set -uo pipefail
 
@@ -74,14 +77,14 @@ missing=''
 [ -s "$BUILD/guest/vmlinuz" ] && [ -s "$BUILD/guest/initrd.img" ] ||
 	missing="${missing:+$missing; }the guest image did not build (make guest)"
 
-BOOTS=(chain bare nosig nodrive probe probe-bare)
+BOOTS=(chain bare nosig nodrive probe probe-grub probe-bare)
 
 # The probe disk: biosprobe.S as its boot sector, 1 MiB in all.
 probe_disk() {
 	local o=$SYS/biosprobe.o
 	${CC:-cc} -c tests/system/biosprobe.S -o "$o" &&
 		ld -Ttext=0x7c00 --oformat binary -e _start -o "$SYS/biosprobe.bin" "$o" &&
-		[ "$(stat -c %s "$SYS/biosprobe.bin")" = 512 ] &&
+		[ "$(stat -c %s "$SYS/biosprobe.bin")" = 2048 ] &&
 		cp "$SYS/biosprobe.bin" "$SYS/probe.img" && truncate -s 1M "$SYS/probe.img"
 } >"$SYS/probe.mkdisk" 2>&1
 if [ -n "$missing" ]; then
@@ -90,12 +93,14 @@ elif [ "$judge" = 1 ]; then
 	for b in "${BOOTS[@]}"; do status[$b]=$(cat "$SYS/$b.status" 2>/dev/null || echo "missing: not booted"); done
 else
 	if disk lamina lamina && disk lamina-0x85 lamina -l "boot=chain:0x85" &&
-	   disk guest guest -c "$GUEST_PARAMS" && disk nosig nosig && probe_disk; then
+	   disk guest guest -c "$GUEST_PARAMS" && disk nosig nosig &&
+	   disk grubchain chainload && probe_disk; then
 		boot chain 420 '' lamina guest
 		boot bare 240 '' guest
 		boot nosig 90 'lamina: error:' lamina nosig
 		boot nodrive 90 'lamina: error:' lamina-0x85 guest
 		boot probe 90 '^probe: end' lamina probe
+		boot probe-grub 60 '^probe: end' grubchain probe
 		boot probe-bare 60 '^probe: end' probe
 	else
 		for b in "${BOOTS[@]}"; do
@@ -312,6 +317,53 @@ test_bios_view() {
 	echo "    INT 12h $kb -> $k KiB; E801 BX $((16#${bxb:-0})) -> $((16#${bx:-0})) blocks; 88h $((16#${ext:-0})) KiB"
 }
 
+# bytes_diff A B SKIP: offsets (hex) where the hex byte strings A and B
+# differ, except those matching the regex SKIP.
+bytes_diff() {
+	local a=$1 b=$2 skip=$3 i o out=''
+	[ ${#a} = ${#b} ] || { echo "length ${#a} vs ${#b}"; return; }
+	for ((i = 0; i < ${#a}; i += 2)); do
+		[ "${a:i:2}" = "${b:i:2}" ] && continue
+		o=$(printf '%x' $((i / 2)))
+		[[ $o =~ ^($skip)$ ]] || out="$out $o:${a:i:2}/${b:i:2}"
+	done
+	echo "${out# }"
+}
+
+# Nothing of Lamina leaks into what a boot sector sees, compared with GRUB
+# chain-loading the same disk (same firmware, same disks, same GRUB): only
+# INT 15h, the base-memory size, the tick count and the cursor differ.
+# A20 must be as the firmware left it (GRUB's chainloader turns it off).
+test_no_leak() {
+	local d p l g
+	usable probe no-leak || return
+	usable probe-grub no-leak || return
+	usable probe-bare no-leak || return
+	for d in ivt bda ebda; do
+		[ -n "$(probe_val probe $d)" ] || want "no $d dump under Lamina"
+	done
+	d=$(bytes_diff "$(probe_val probe ivt)" "$(probe_val probe-grub ivt)" '5[4-7]')
+	[ -z "$d" ] || want "IVT differs from GRUB's chain load at $d (offset:Lamina/GRUB)"
+	d=$(bytes_diff "$(probe_val probe bda)" "$(probe_val probe-grub bda)" '1[34]|5[0-9a-f]|6[c-f]|70')
+	[ -z "$d" ] || want "BDA differs at $d"
+	d=$(bytes_diff "$(probe_val probe ebda)" "$(probe_val probe-grub ebda)" '')
+	[ -z "$d" ] || want "EBDA differs at $d"
+	# ports: 21 a1 92 IER LCR MCR SCR DLL DLM IIR PIT2
+	read -r -a l < <(probe_val probe ports)
+	read -r -a g < <(probe_val probe-grub ports)
+	read -r -a p < <(probe_val probe-bare ports)
+	if [ ${#l[@]} != 11 ] || [ ${#g[@]} != 11 ] || [ ${#p[@]} != 11 ]; then
+		want "a ports line is missing or short"
+	else
+		[ "${l[0]} ${l[1]}" = "${g[0]} ${g[1]}" ] || want "PIC masks ${l[0]} ${l[1]}, GRUB ${g[0]} ${g[1]}"
+		[ "${l[2]}" = "${p[2]}" ] || want "port 92h (A20) ${l[2]}, the firmware left ${p[2]}"
+		[ "${l[*]:3:7}" = "${g[*]:3:7}" ] || want "COM1 registers ${l[*]:3:7}, GRUB ${g[*]:3:7}"
+		[ $((16#${l[10]} & 0x3f)) = $((16#${g[10]} & 0x3f)) ] ||
+			want "PIT channel 2 mode ${l[10]}, GRUB ${g[10]}"
+	fi
+	verdict no-leak "$(LOG probe) $(LOG probe-grub) $(LOG probe-bare)"
+}
+
 test_boot
 test_status
 test_e820
@@ -320,6 +372,7 @@ test_poweroff
 negative no-signature nosig 'lamina: chain: BIOS drive 0x81 has no boot signature \(55 AA\)'
 negative no-drive nodrive 'lamina: chain: BIOS drive 0x85 does not exist'
 test_bios_view
+test_no_leak
 
 st=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/chain.log.stamps" 2>/dev/null | head -n 1)
 sb=$(sed -n 's/^\([0-9]*\)\t.*userspace up/\1/p' "$SYS/bare.log.stamps" 2>/dev/null | head -n 1)
