@@ -106,6 +106,26 @@ static int lamina_status(unsigned long long *start, unsigned long long *end, int
 	return found ? 0 : -2;
 }
 
+/* Prints how the guest kernel's /proc/iomem describes the region. */
+static void show_iomem(unsigned long long start, unsigned long long end)
+{
+	char line[256];
+	FILE *f = fopen("/proc/iomem", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+
+		/* Top-level entries only: nested ones are indented. */
+		if (line[0] == ' ' || sscanf(line, "%llx-%llx", &s, &e) != 2)
+			continue;
+		if (s < end && e >= start)
+			printf("memprobe: guest iomem %s", line);
+	}
+	fclose(f);
+}
+
 static double now(void)
 {
 	struct timespec t;
@@ -143,6 +163,7 @@ int main(int argc, char **argv)
 	}
 	len = (size_t)(end - start);
 	printf("memprobe: region 0x%llx-0x%llx (%zu KiB)\n", start, end, len >> 10);
+	show_iomem(start, end);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;
