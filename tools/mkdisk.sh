@@ -5,6 +5,7 @@
 #
 #   tools/mkdisk.sh -o OUT.img [-m MODE] [-l "LAMINA OPTIONS"] [-c "GUEST PARAMS"]
 #                   [--no-quiet] [--lamina ELF] [--kernel BZIMAGE] [--initrd IMG]
+#                   [--speed BAUD]
 #
 # MODE:
 #   guest    GRUB boots the guest kernel: linux vmlinuz CMDLINE; initrd
@@ -17,18 +18,18 @@
 #
 # The guest command line is "console=ttyS0,115200 iomem=relaxed [quiet]
 # loglevel=3" followed by GUEST PARAMS, as in tools/mkiso.sh.  GRUB talks
-# on COM1 at 115200 and boots at once; its prefix is "(,msdos1)/boot/grub",
+# on COM1 (at 115200 unless --speed) and boots at once; its prefix is "(,msdos1)/boot/grub",
 # so it finds its files on whichever BIOS drive it was started from.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
 
-out='' mode=guest opts='' params='' quiet=quiet
+out='' mode=guest opts='' params='' quiet=quiet speed=115200
 lamina="$build/lamina.elf" kernel="$build/guest/vmlinuz" initrd="$build/guest/initrd.img"
 grubdir=/usr/lib/grub/i386-pc
 
-usage() { sed -n '2,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { echo "mkdisk: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--lamina) lamina=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--speed) speed=$2; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "mkdisk: unknown argument $1" >&2; usage ;;
 	esac
@@ -65,8 +67,8 @@ trap 'rm -rf "$stage"' EXIT
 cmdline="console=ttyS0,115200 iomem=relaxed${quiet:+ $quiet} loglevel=3${params:+ $params}"
 files=()
 {
-	cat <<-'EOF'
-	serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
+	cat <<-EOF
+	serial --unit=0 --speed=$speed --word=8 --parity=no --stop=1
 	terminal_input serial console
 	terminal_output serial
 	set timeout=0

@@ -92,9 +92,11 @@ if [ -n "$missing" ]; then
 elif [ "$judge" = 1 ]; then
 	for b in "${BOOTS[@]}"; do status[$b]=$(cat "$SYS/$b.status" 2>/dev/null || echo "missing: not booted"); done
 else
-	if disk lamina lamina && disk lamina-0x85 lamina -l "boot=chain:0x85" &&
+	# GRUB sets COM1 to 57600 baud before Lamina (115200) takes it: the
+	# probe must see 57600 again.
+	if disk lamina lamina --speed 57600 && disk lamina-0x85 lamina -l "boot=chain:0x85" &&
 	   disk guest guest -c "$GUEST_PARAMS" && disk nosig nosig &&
-	   disk grubchain chainload && probe_disk; then
+	   disk grubchain chainload --speed 57600 && probe_disk; then
 		boot chain 420 '' lamina guest
 		boot bare 240 '' guest
 		boot nosig 90 'lamina: error:' lamina nosig
@@ -358,6 +360,7 @@ test_no_leak() {
 		[ "${l[0]} ${l[1]}" = "${g[0]} ${g[1]}" ] || want "PIC masks ${l[0]} ${l[1]}, GRUB ${g[0]} ${g[1]}"
 		[ "${l[2]}" = "${p[2]}" ] || want "port 92h (A20) ${l[2]}, the firmware left ${p[2]}"
 		[ "${l[*]:3:7}" = "${g[*]:3:7}" ] || want "COM1 registers ${l[*]:3:7}, GRUB ${g[*]:3:7}"
+		[ "${l[7]}${l[8]}" = 0200 ] || want "COM1 divisor ${l[8]}${l[7]}, not GRUB's 57600 baud (0002)"
 		[ $((16#${l[10]} & 0x3f)) = $((16#${g[10]} & 0x3f)) ] ||
 			want "PIT channel 2 mode ${l[10]}, GRUB ${g[10]}"
 	fi
