@@ -4,12 +4,16 @@
 #
 #   make check-vmx      boot, status, memprotect and poweroff checks
 #                       (part of `make check`); results in $(RESULTS)/vmx.txt
+#   make bench-vmx      exits by reason and idle/load exit rates under
+#                       VT-x (part of `make bench`)
 #
 # Bochs runs ~85 M instructions/s: the boot takes a few minutes.
 
 CHECK_TARGETS += check-vmx
 
-.PHONY: check-vmx vmx-prereqs
+BENCH_TARGETS += bench-vmx
+
+.PHONY: check-vmx bench-vmx vmx-prereqs
 
 vmx-prereqs:
 	@$(MAKE) --no-print-directory $(BUILD)/laminactl guest || \
@@ -19,3 +23,6 @@ vmx-prereqs:
 
 check-vmx: vmx-prereqs
 	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/vmx.sh
+
+bench-vmx: vmx-prereqs
+	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/vmx.sh --bench
