@@ -19,9 +19,14 @@
 #   probe-grub  the same, with GRUB on disk 0 chain-loading disk 1 itself
 #             (chainloader +1): the reference for what may differ
 #   probe-bare  the probe disk alone (the firmware's own state)
+#   fallback  disk 0 Lamina, disk 1 without a boot signature, disk 2 the
+#             probe: the stub reports disk 1 and boots disk 2
+#   readerr   disk 0 Lamina, disk 1 the probe behind QEMU's blkdebug,
+#             which fails every read of sector 0
 # Tests (PASS/FAIL lines in $RESULTS/chain.txt):
 #   chain/boot chain/status chain/e820 chain/memprotect chain/poweroff
-#   chain/no-signature chain/no-drive chain/bios-view chain/no-leak
+#   chain/no-signature chain/no-drive chain/read-error chain/fallback
+#   chain/bios-view chain/no-leak
 # --judge boots nothing and checks the logs of the last run.
 set -uo pipefail
 
@@ -60,14 +65,23 @@ disk() {
 }
 
 # boot NAME TIMEOUT UNTIL DISK...: one QEMU run; its exit status in status[].
+# A disk "blkdebug:NAME" is NAME behind QEMU's blkdebug with NAME.blkdebug.
 boot() {
-	local name=$1 tmo=$2 until=$3 args=()
+	local name=$1 tmo=$2 until=$3 args=() extra=() n=0
 	shift 3
-	for d in "$@"; do args+=(-d "$SYS/$d.img"); done
+	for d in "$@"; do
+		if [[ $d == blkdebug:* ]]; then
+			d=${d#blkdebug:}
+			extra+=(-drive "file=blkdebug:$SYS/$d.blkdebug:$SYS/$d.img,format=raw,if=ide,index=$n,media=disk")
+		else
+			args+=(-d "$SYS/$d.img")
+		fi
+		n=$((n + 1))
+	done
 	[ -n "$until" ] && args+=(--until "$until" --grace 2)
 	echo "chain: booting $name ($*)"
 	tools/qemu-run.sh -l "$SYS/$name.log" -t "$tmo" --stamp 'lamina-guest: userspace up' \
-		"${args[@]}"
+		"${args[@]}" ${extra[@]+-- "${extra[@]}"}
 	status[$name]=$?
 	echo "${status[$name]}" >"$SYS/$name.status"
 }
@@ -77,7 +91,7 @@ missing=''
 [ -s "$BUILD/guest/vmlinuz" ] && [ -s "$BUILD/guest/initrd.img" ] ||
 	missing="${missing:+$missing; }the guest image did not build (make guest)"
 
-BOOTS=(chain bare nosig nodrive probe probe-grub probe-bare)
+BOOTS=(chain bare nosig nodrive readerr fallback probe probe-grub probe-bare)
 
 # The probe disk: biosprobe.S as its boot sector, 1 MiB in all.
 probe_disk() {
@@ -85,7 +99,10 @@ probe_disk() {
 	${CC:-cc} -c tests/system/biosprobe.S -o "$o" &&
 		ld -Ttext=0x7c00 --oformat binary -e _start -o "$SYS/biosprobe.bin" "$o" &&
 		[ "$(stat -c %s "$SYS/biosprobe.bin")" = 2048 ] &&
-		cp "$SYS/biosprobe.bin" "$SYS/probe.img" && truncate -s 1M "$SYS/probe.img"
+		cp "$SYS/biosprobe.bin" "$SYS/probe.img" && truncate -s 1M "$SYS/probe.img" &&
+		cp "$SYS/probe.img" "$SYS/readerr.img" &&
+		printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "0"\n' \
+			>"$SYS/readerr.blkdebug"
 } >"$SYS/probe.mkdisk" 2>&1
 if [ -n "$missing" ]; then
 	for b in "${BOOTS[@]}"; do status[$b]="missing: $missing"; done
@@ -101,6 +118,8 @@ else
 		boot bare 240 '' guest
 		boot nosig 90 'lamina: error:' lamina nosig
 		boot nodrive 90 'lamina: error:' lamina-0x85 guest
+		boot readerr 90 'lamina: error:' lamina blkdebug:readerr
+		boot fallback 90 '^probe: end' lamina nosig probe
 		boot probe 90 '^probe: end' lamina probe
 		boot probe-grub 60 '^probe: end' grubchain probe
 		boot probe-bare 60 '^probe: end' probe
@@ -262,6 +281,19 @@ negative() {
 	verdict "$t" "$(LOG "$b")"
 }
 
+# A bad disk is reported, then the next one boots.
+test_fallback() {
+	local b=fallback l1 l2
+	usable $b fallback || return
+	l1=$(line_of $b 'lamina: chain: BIOS drive 0x81 has no boot signature')
+	l2=$(line_of $b '^lamina: chain: booting BIOS drive 0x82')
+	[ -n "$l1" ] || want "drive 0x81 was not reported"
+	[ -n "$l2" ] || want "drive 0x82 was not booted"
+	[ -n "$l1" ] && [ -n "$l2" ] && [ "$l1" -gt "$l2" ] && want "0x82 booted before 0x81 was tried"
+	[ "$(probe_val $b drive)" = 00000082 ] || want "the boot sector got DL=$(probe_val $b drive), not 0x82"
+	verdict fallback "$(LOG $b)"
+}
+
 # What a boot sector sees from the BIOS under Lamina, against bare.
 probe_val() { sed -n "s/^probe: $2 //p" "$(LOG "$1")" | head -n 1; }
 probe_e820() { sed -n 's/^probe: e820 \([0-9a-f]*\) \([0-9a-f]*\) \([0-9a-f]*\)$/\1 \2 \3/p' "$(LOG "$1")"; }
@@ -374,6 +406,8 @@ test_memprotect
 test_poweroff
 negative no-signature nosig 'lamina: chain: BIOS drive 0x81 has no boot signature \(55 AA\)'
 negative no-drive nodrive 'lamina: chain: BIOS drive 0x85 does not exist'
+negative read-error readerr 'lamina: chain: cannot read the boot sector of BIOS drive 0x81 \(INT 13h status 0x[0-9a-f]{2}\)'
+test_fallback
 test_bios_view
 test_no_leak
 
