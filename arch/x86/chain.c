@@ -74,15 +74,17 @@ int chain_load(const struct boot_info *bi, const struct options *o, struct vcpu 
 			   hv_region.size, MEM_RESERVED);
 	/* Room for the map as it will be, plus the stub's own entry. */
 	need = ALIGN_UP(code, 4) + (n + 2) * CHAIN_E820_ENTRY + CHAIN_STACK_SIZE;
-	new_top = ALIGN_DOWN(old_top - need, PAGE_SIZE);
-	if (n > MAP_MAX || new_top < STUB_LOWEST) {
+	if (n > MAP_MAX || need + STUB_LOWEST > old_top) {
 		pr_err("boot=chain: no room for the boot stub (memory map of %u entries)", n);
 		return -ENOSPC;
 	}
+	new_top = ALIGN_DOWN(old_top - need, PAGE_SIZE);
 	n = e820_set_range(map_hv, n, map_guest, MAP_MAX, new_top, old_top - new_top,
 			   MEM_RESERVED);
-	if (n > MAP_MAX)
+	if (n > MAP_MAX) {
+		pr_err("boot=chain: the guest memory map has more than %u entries", MAP_MAX);
 		return -ENOSPC;
+	}
 
 	u8 *stub = phys_to_virt(new_top);
 	struct e820_packed *map = (void *)(stub + ALIGN_UP(code, 4));
