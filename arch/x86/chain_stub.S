@@ -119,9 +119,12 @@ try_drive:
 	jne chs
 	test $1, %cl			/* fixed disk access subset */
 	jz chs
-	movw $0x7c00, dap + 4 - chain_stub_start
-	movw $0, dap + 6 - chain_stub_start
-	mov $OFF(dap), %si
+	mov $OFF(dap), %si		/* the BIOS may have changed it */
+	movw $16, (%si)			/* size, reserved */
+	movw $1, 2(%si)			/* one sector */
+	movl $0x7c00, 4(%si)		/* to 0:7C00 */
+	movl $0, 8(%si)			/* LBA 0 */
+	movl $0, 12(%si)
 	push %dx
 	mov $0x42, %ah
 	int $0x13
