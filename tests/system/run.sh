@@ -8,13 +8,14 @@
 #   lamina           Lamina + guest; guest tests status, memprotect,
 #                    cpuwork, dio (4 KiB O_DIRECT reads from an IDE disk),
 #                    log; the guest powers off
-#   bare             the same guest without Lamina: cpuwork, dio, power-off
+#   bare             the same guest without Lamina: cpuwork, dio, status
+#                    (laminactl must say Lamina is not running), power-off
 #   negative-option  Lamina with an unknown option
 #   negative-nomod   Lamina without modules
 #   negative-garbage Lamina with a garbage module instead of a bzImage
 # Tests (one PASS/FAIL line each in $RESULTS/system.txt; the boots each
 # one judged are copied into $BUILD/system/<test>.log):
-#   boot status memprotect cpuwork disk poweroff negative-option
+#   boot status memprotect cpuwork disk poweroff no-lamina negative-option
 #   negative-nomod negative-garbage
 # SYSTEM_TIMEOUT=S replaces every boot's time limit (seconds).
 # --quick (make check-svm) boots only `lamina` with the status test and
@@ -60,7 +61,7 @@ if [ "$quick" = 1 ]; then
 else
 	BOOTS=(
 	"lamina|lamina||guest.test=status,memprotect,cpuwork,dio,log guest.end=poweroff|420|"
-	"bare|bare||guest.test=cpuwork,dio guest.end=poweroff|180|"
+	"bare|bare||guest.test=cpuwork,dio,status guest.end=poweroff|180|"
 	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: (warning: |error: )?unknown option"
 	"negative-nomod|nomod|||90|lamina: error:"
 	"negative-garbage|garbage||guest.end=poweroff|90|lamina: error:"
@@ -137,6 +138,7 @@ if [ "$judge" = 0 ]; then
 	if [ "$quick" = 0 ]; then
 		test_log memprotect lamina
 		for t in cpuwork disk poweroff; do test_log $t lamina bare; done
+		test_log no-lamina bare
 	fi
 fi
 
@@ -297,6 +299,25 @@ test_poweroff() {
 	verdict poweroff "$(LOG lamina) $(LOG bare)"
 }
 
+# laminactl without Lamina: in the bare guest (VMMCALL raises #UD) and on
+# this host (bare metal, or another hypervisor answering).
+test_no_lamina() {
+	local s rc out
+	usable bare no-lamina || return
+	s=$(section bare status)
+	rc=$(section_rc bare status)
+	[ "$rc" = 1 ] || want "laminactl status in the bare guest exited with '${rc:-none}', not 1"
+	grep -q '^laminactl: Lamina is not running' <<<"$s" ||
+		want "the bare guest's laminactl did not say 'Lamina is not running'"
+	if [ -x "$BUILD/laminactl" ]; then
+		out=$("$BUILD/laminactl" status 2>&1)
+		rc=$?
+		[ "$rc" = 1 ] && [ "$out" = "laminactl: Lamina is not running" ] ||
+			want "on this host laminactl status gave status $rc: '$out'"
+	fi
+	verdict no-lamina "$(LOG bare)"
+}
+
 test_negative() {
 	local t=$1 b=$1 msg=$2
 	usable $b "$t" || return
@@ -316,6 +337,7 @@ else
 	test_cpuwork
 	test_disk
 	test_poweroff
+	test_no_lamina
 	test_negative negative-option 'lamina: (warning: |error: )?unknown option'
 	test_negative negative-nomod 'lamina: error:'
 	test_negative negative-garbage 'lamina: error:'
