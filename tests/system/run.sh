@@ -6,8 +6,9 @@
 #
 # Boots (each one serial log in $BUILD/system/<boot>.log):
 #   lamina           Lamina + guest; guest tests status, memprotect,
-#                    cpuwork, dio (4 KiB O_DIRECT reads from an IDE disk),
-#                    log; the guest powers off
+#                    cpuwork, fpstate (FPU/SSE registers across exits),
+#                    dio (4 KiB O_DIRECT reads from an IDE disk), log;
+#                    the guest powers off
 #   bare             the same guest without Lamina: cpuwork, dio, status
 #                    (laminactl must say Lamina is not running), power-off
 #   negative-option  Lamina with an unknown option
@@ -15,7 +16,7 @@
 #   negative-garbage Lamina with a garbage module instead of a bzImage
 # Tests (one PASS/FAIL line each in $RESULTS/system.txt; the boots each
 # one judged are copied into $BUILD/system/<test>.log):
-#   boot status memprotect cpuwork disk poweroff no-lamina negative-option
+#   boot status memprotect cpuwork fpstate disk poweroff no-lamina negative-option
 #   negative-nomod negative-garbage
 # SYSTEM_TIMEOUT=S replaces every boot's time limit (seconds).
 # --quick (make check-svm) boots only `lamina` with the status test and
@@ -45,13 +46,13 @@ if ! flock -n 9; then
 	echo "system: another system test run holds $SYS/.lock; waiting"
 	flock 9
 fi
-out=$RESULTS/system.txt
-[ "$quick" = 1 ] && out=$RESULTS/svm.txt
-: >"$out"
+results_file=$RESULTS/system.txt
+[ "$quick" = 1 ] && results_file=$RESULTS/svm.txt
+: >"$results_file"
 t_start=$(date +%s)
 
-pass() { echo "PASS system/$1" | tee -a "$out"; }
-fail() { echo "FAIL system/$1: $2" | tee -a "$out"; }
+pass() { echo "PASS system/$1" | tee -a "$results_file"; }
+fail() { echo "FAIL system/$1: $2" | tee -a "$results_file"; }
 
 # ---------------------------------------------------------------- boots
 # name|mode|lamina options|guest params|timeout s|stop when this matches
@@ -60,7 +61,7 @@ if [ "$quick" = 1 ]; then
 	BOOTS=("lamina|lamina||guest.test=status,log guest.end=poweroff|240|")
 else
 	BOOTS=(
-	"lamina|lamina||guest.test=status,memprotect,cpuwork,dio,log guest.end=poweroff|420|"
+	"lamina|lamina||guest.test=status,memprotect,cpuwork,fpstate,dio,log guest.end=poweroff|420|"
 	"bare|bare||guest.test=cpuwork,dio,status guest.end=poweroff|180|"
 	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: (warning: |error: )?unknown option"
 	"negative-nomod|nomod|||90|lamina: error:"
@@ -137,6 +138,7 @@ if [ "$judge" = 0 ]; then
 	for t in boot status; do test_log $t lamina; done
 	if [ "$quick" = 0 ]; then
 		test_log memprotect lamina
+		test_log fpstate lamina
 		for t in cpuwork disk poweroff; do test_log $t lamina bare; done
 		test_log no-lamina bare
 	fi
@@ -273,6 +275,17 @@ test_cpuwork() {
 		"bare $(section bare cpuwork | sed -n 's/^cpuwork: elapsed_ms=//p' | head -n 1)"
 }
 
+test_fpstate() {
+	local s
+	usable lamina fpstate || return
+	lamina_in_chain lamina
+	s=$(section lamina fpstate)
+	[ -n "$s" ] || want "guest test 'fpstate' did not run"
+	[ "$(section_rc lamina fpstate)" = 0 ] || want "fpstate exited with '$(section_rc lamina fpstate)'"
+	grep -q '^fpstate: ok' <<<"$s" || want "FPU/SSE state changed across exits to Lamina"
+	verdict fpstate "$(LOG lamina)"
+}
+
 test_disk() {
 	local sl sb
 	usable lamina disk || return
@@ -302,7 +315,7 @@ test_poweroff() {
 # laminactl without Lamina: in the bare guest (VMMCALL raises #UD) and on
 # this host (bare metal, or another hypervisor answering).
 test_no_lamina() {
-	local s rc out
+	local s rc said
 	usable bare no-lamina || return
 	s=$(section bare status)
 	rc=$(section_rc bare status)
@@ -310,10 +323,10 @@ test_no_lamina() {
 	grep -q '^laminactl: Lamina is not running' <<<"$s" ||
 		want "the bare guest's laminactl did not say 'Lamina is not running'"
 	if [ -x "$BUILD/laminactl" ]; then
-		out=$("$BUILD/laminactl" status 2>&1)
+		said=$("$BUILD/laminactl" status 2>&1)
 		rc=$?
-		[ "$rc" = 1 ] && [ "$out" = "laminactl: Lamina is not running" ] ||
-			want "on this host laminactl status gave status $rc: '$out'"
+		[ "$rc" = 1 ] && [ "$said" = "laminactl: Lamina is not running" ] ||
+			want "on this host laminactl status gave status $rc: '$said'"
 	fi
 	verdict no-lamina "$(LOG bare)"
 }
@@ -335,6 +348,7 @@ else
 	test_status
 	test_memprotect
 	test_cpuwork
+	test_fpstate
 	test_disk
 	test_poweroff
 	test_no_lamina
@@ -348,5 +362,5 @@ for name in "${!pid_of[@]}"; do
 	[ -n "$st" ] && echo "system: $name reached guest userspace after $((st / 1000)).$(( (st % 1000) / 100 )) s"
 done
 echo "system: suite took $(( $(date +%s) - t_start )) s"
-echo "system: $(grep -c '^PASS' "$out") passed, $(grep -c '^FAIL' "$out") failed"
-! grep -q '^FAIL' "$out"
+echo "system: $(grep -c '^PASS' "$results_file") passed, $(grep -c '^FAIL' "$results_file") failed"
+! grep -q '^FAIL' "$results_file"
