@@ -2,8 +2,11 @@
 # bochs-run.sh - boot one ISO headless under Bochs 2.7 (Intel VT-x CPU model).
 #
 #   tools/bochs-run.sh -i ISO [-l LOG] [options]
+#   tools/bochs-run.sh -d DISK [-d DISK2] -l LOG [options]
 #
-#   -i ISO          the image to boot (tools/mkiso.sh)
+#   -i ISO          boot this CD image (tools/mkiso.sh)
+#   -d IMG          a raw hard disk (tools/mkdisk.sh): the first is BIOS
+#                   drive 0x80 (booted when there is no -i), the second 0x81
 #   -l LOG          serial output goes here (default: ISO with .log)
 #   -t SECONDS      give up after this long (default 600; 0: never)
 #   -m MIB          memory (default 512)
@@ -28,13 +31,14 @@ iso= log= timeout=600 mem=512 cpu=corei7_haswell_4770 until= grace=1
 # clock runs at about wall speed (the default 4M makes timer interrupts 20x
 # as frequent and the kernel reports soft lockups).
 ips=${BOCHS_IPS:-80000000}
-stamps=()
+stamps=() disks=()
 
-usage() { sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-i) iso=$2; shift 2 ;;
+	-d) disks+=("$2"); shift 2 ;;
 	-l) log=$2; shift 2 ;;
 	-t) timeout=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
@@ -46,8 +50,12 @@ while [ $# -gt 0 ]; do
 	*) echo "bochs-run: unknown argument $1" >&2; usage ;;
 	esac
 done
-[ -n "$iso" ] || usage
-[ -s "$iso" ] || { echo "bochs-run: $iso not found" >&2; exit 2; }
+[ -n "$iso" ] || [ ${#disks[@]} -gt 0 ] || usage
+[ ${#disks[@]} -le 2 ] || { echo "bochs-run: at most two disks" >&2; exit 2; }
+for f in ${iso:+"$iso"} "${disks[@]}"; do
+	[ -s "$f" ] || { echo "bochs-run: $f not found" >&2; exit 2; }
+done
+[ -n "$log" ] || [ -n "$iso" ] || usage
 [ -n "$log" ] || log="${iso%.iso}.log"
 
 "$here/tools/need-pkgs.sh" bochs bochsbios vgabios || exit 2
@@ -59,6 +67,17 @@ stampfile="$log.stamps"
 work=$(mktemp -d "${TMPDIR:-/tmp}/bochs-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# Disks on the first IDE channel (BIOS drives 0x80, 0x81), the CD on the
+# second; flat images, geometry from the size.
+drives() {
+	local slot=(ata0-master ata0-slave) i
+	for i in "${!disks[@]}"; do
+		echo "${slot[$i]}: type=disk, mode=flat, path=\"$(realpath "${disks[$i]}")\""
+	done
+	[ -n "$iso" ] && echo "ata1-master: type=cdrom, path=\"$(realpath "$iso")\", status=inserted"
+	if [ -n "$iso" ]; then echo "boot: cdrom"; else echo "boot: disk"; fi
+}
+
 # No GUI: Debian's Bochs has no `nogui` library, but rfb with timeout=0
 # runs without waiting for a viewer.  The speaker plugin aborts without a
 # sound device.  The debugger is compiled in: `c` starts the simulation.
@@ -67,8 +86,7 @@ megs: $mem
 cpu: model=$cpu, count=1, ips=$ips, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-ata0-master: type=cdrom, path="$(realpath "$iso")", status=inserted
-boot: cdrom
+$(drives)
 display_library: rfb, options="timeout=0"
 plugin_ctrl: speaker=0
 clock: sync=none, time0=local
@@ -133,7 +151,7 @@ if [ "$result" = exit ]; then
 		result=poweroff
 	fi
 fi
-echo "bochs-run: $(basename "$iso"): ${result} after $(elapsed) ms (bochs status $brc)" >>"$log.stderr"
+echo "bochs-run: $(basename "${iso:-${disks[0]}}"): ${result} after $(elapsed) ms (bochs status $brc)" >>"$log.stderr"
 case "$result" in
 poweroff) exit 0 ;;
 timeout) exit 124 ;;
