@@ -25,6 +25,7 @@ struct vmx_vcpu {
 	u32 entry;           /* VM-entry controls (IA-32e mode guest) */
 	u32 exit_reason;     /* last exit, for reports */
 	u32 entry_error;     /* VM-instruction error of a failed entry */
+	bool tf_stepping;    /* single-stepping with RFLAGS.TF (no MTF) */
 	bool saved_tf;       /* guest's RFLAGS.TF during a TF single-step */
 };
 

@@ -132,12 +132,9 @@ static int adjust_controls(const char *name, u64 cap, u32 need, u32 optional, u3
 	return 0;
 }
 
-static int vmx_probe(void)
+/* IA32_FEATURE_CONTROL is per CPU: each one checks (and may lock) its own. */
+static int enable_feature_control(void)
 {
-	if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
-		pr_err("this CPU has no Intel VT-x (VMX)");
-		return -ENODEV;
-	}
 	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
 
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
@@ -149,6 +146,17 @@ static int vmx_probe(void)
 		       (unsigned long long)fc);
 		return -ENODEV;
 	}
+	return 0;
+}
+
+static int vmx_probe(void)
+{
+	if (!(cpuid(1, 0).ecx & CPUID1_ECX_VMX)) {
+		pr_err("this CPU has no Intel VT-x (VMX)");
+		return -ENODEV;
+	}
+	if (enable_feature_control())
+		return -ENODEV;
 
 	vmx.basic = rdmsr(MSR_VMX_BASIC);
 	if (VMX_BASIC_SIZE(vmx.basic) > PAGE_SIZE || VMX_BASIC_MEMTYPE(vmx.basic) != MEMTYPE_WB) {
@@ -435,6 +443,10 @@ static int vmx_vcpu_init(struct vcpu *v)
 	u32 rev = VMX_BASIC_REVISION(vmx.basic);
 	int err = vmx_global_init();
 
+	if (!err)
+		err = enable_feature_control();
+	if (err == -ENODEV)
+		return err;
 	x->vmxon = page_alloc(1);
 	x->vmcs = page_alloc(1);
 	if (err || !x->vmxon || !x->vmcs)
@@ -480,6 +492,9 @@ static void vmx_skip_insn(struct vcpu *v, const struct vcpu_exit *exit, unsigned
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
 
 	v->regs.rip += exit->insn_len ? exit->insn_len : len_hint;
+	/* The guest single-steps itself: the emulated instruction traps too. */
+	if ((v->regs.rflags & RFLAGS_TF) && !v->arch.vmx.tf_stepping)
+		vmcs_writen(GUEST_PENDING_DBG, vmcs_readn(GUEST_PENDING_DBG) | PENDING_DBG_BS);
 	/* The skipped instruction ends any STI / MOV SS interrupt shadow. */
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY,
@@ -523,6 +538,7 @@ static void vmx_set_single_step(struct vcpu *v, bool on)
 		vmcs_write32(VMCS_PROC_CTLS, x->proc);
 		return;
 	}
+	x->tf_stepping = on;
 	if (on) {
 		x->saved_tf = v->regs.rflags & RFLAGS_TF;
 		v->regs.rflags |= RFLAGS_TF;
