@@ -6,6 +6,12 @@
 # $(RESULTS)/<suite>.txt and tools/summarize.sh sums them into one line.
 
 BUILD    ?= build
+# `make V=1` shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 RESULTS  := $(BUILD)/results
 CC       ?= gcc
 HOSTCC   ?= $(CC)
@@ -48,18 +54,22 @@ all: $(ALL_TARGETS)
 
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hv/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_ASFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(HV_ASFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/lamina.elf: $(HV_OBJS) $(HV_EXTRA_OBJS) boot/lamina.ld
-	$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_EXTRA_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_EXTRA_OBJS)
 
 $(BUILD)/laminactl: guest/laminactl.c include/lamina/hypercall.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -static -o $@ guest/laminactl.c
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -static -o $@ guest/laminactl.c
 
 # `make check`: every suite, then one summary line.  Suites record results
 # even when they fail, so the summary always covers everything that ran.
