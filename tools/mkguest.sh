@@ -155,7 +155,8 @@ cmd_initrd() {
 	done
 	install -m 0755 "$here/guest/init" "$root/init"
 	for a in "$here"/guest/tests/*.sh; do install -m 0755 "$a" "$root/tests/"; done
-	for a in "$@"; do install -m 0755 "$a" "$root/bin/"; done
+	# Stripped copies: the initramfs is loaded by GRUB on every boot.
+	for a in "$@"; do install -m 0755 -s "$a" "$root/bin/"; done
 	cp "$dir"/modules/*.ko "$dir/modules/load-order" "$dir/modules/kernel-version" "$root/lib/modules/"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
