@@ -99,6 +99,13 @@ debug: action=ignore
 EOF
 echo c >"$work/cmds"
 
+for d in "${disks[@]}"; do
+	if [ -e "$d.lock" ]; then
+		echo "bochs-run: $d.lock exists: another Bochs uses $d, or one was killed" >&2
+		exit 2
+	fi
+done
+
 start=$(date +%s%N)
 elapsed() { echo $(( ($(date +%s%N) - start) / 1000000 )); }
 
@@ -135,6 +142,9 @@ if [ "$result" != exit ]; then
 fi
 wait "$bpid"
 brc=$?
+# Bochs locks each disk image with IMG.lock and leaves the lock behind
+# when it is killed (timeout, --until): a later run would refuse the disk.
+for d in "${disks[@]}"; do rm -f "$d.lock"; done
 # Serial output may carry CRs; keep the log line-oriented like qemu-run's.
 sed -i 's/\r$//' "$log"
 for s in "${stamps[@]}"; do
