@@ -16,7 +16,8 @@
 #   negative-garbage Lamina with a garbage module instead of a bzImage
 # Tests (one PASS/FAIL line each in $RESULTS/system.txt; the boots each
 # one judged are copied into $BUILD/system/<test>.log):
-#   boot status memprotect cpuwork fpstate disk poweroff no-lamina negative-option
+#   boot status log memprotect cpuwork fpstate disk poweroff no-lamina
+#   negative-option
 #   negative-nomod negative-garbage
 # SYSTEM_TIMEOUT=S replaces every boot's time limit (seconds).
 # --quick (make check-svm) boots only `lamina` with the status test and
@@ -138,6 +139,7 @@ if [ "$judge" = 0 ]; then
 	for t in boot status; do test_log $t lamina; done
 	if [ "$quick" = 0 ]; then
 		test_log memprotect lamina
+		test_log log lamina
 		test_log fpstate lamina
 		for t in cpuwork disk poweroff; do test_log $t lamina bare; done
 		test_log no-lamina bare
@@ -234,6 +236,16 @@ test_status() {
 	[ -n "$n" ] && [ "$n" -gt 0 ] || want "exits_total is '${n:-missing}', not > 0"
 	grep -q '^exits_cpuid' <<<"$s" || want "no 'exits_cpuid' line"
 	verdict status "$(LOG $b)"
+}
+
+test_log_ring() {
+	local s
+	usable lamina log || return
+	lamina_in_chain lamina
+	s=$(section lamina log)
+	[ "$(section_rc lamina log)" = 0 ] || want "laminactl log exited with '$(section_rc lamina log)'"
+	grep -q 'Lamina v' <<<"$s" || want "the log ring has no banner line"
+	verdict log "$(LOG lamina)"
 }
 
 test_memprotect() {
@@ -346,6 +358,7 @@ if [ "$quick" = 1 ]; then
 else
 	test_boot
 	test_status
+	test_log_ring
 	test_memprotect
 	test_cpuwork
 	test_fpstate
