@@ -17,8 +17,7 @@
 # Tests (one PASS/FAIL line each in $RESULTS/system.txt; the boots each
 # one judged are copied into $BUILD/system/<test>.log):
 #   boot status log memprotect cpuwork fpstate disk poweroff no-lamina
-#   negative-option
-#   negative-nomod negative-garbage
+#   negative-option negative-nomod negative-garbage
 # SYSTEM_TIMEOUT=S replaces every boot's time limit (seconds).
 # --quick (make check-svm) boots only `lamina` with the status test and
 # checks boot and status.  --judge boots nothing and checks the logs the
