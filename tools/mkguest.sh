@@ -170,6 +170,9 @@ cmd_initrd() {
 [ $# -ge 2 ] || die "usage: mkguest.sh kernel|busybox|initrd DIR [FILE...]"
 cmd=$1 dir=$2; shift 2
 mkdir -p "$dir"
+# Parallel makes (check-system and check-vmx both need the guest) take turns.
+exec 8>"$dir/.lock"
+flock 8
 case "$cmd" in
 kernel) cmd_kernel "$dir" ;;
 busybox) cmd_busybox "$dir" ;;
