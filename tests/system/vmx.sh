@@ -75,6 +75,8 @@ else
 		--stamp 'lamina: starting the guest' --stamp 'lamina-guest: userspace up' \
 		--until 'lamina: .*(resetting the machine|halting)|PANIC' --grace 2
 	status=$?
+	# 2: bochs-run could not start Bochs (packages missing, not root).
+	[ "$status" = 2 ] && status="missing: Bochs did not start: $(tail -n 2 "$log.stderr" 2>/dev/null | tr '\n' ' ')(packages bochs bochsbios vgabios)"
 	echo "$status" >"$SYS/$name.status"
 	echo "vmx: $name finished with status $status ($(tail -n 1 "$log.stderr" 2>/dev/null))"
 fi
@@ -230,6 +232,7 @@ test_chain() {
 			-l "$log" -t 600 --grace 2 \
 			--until '^probe: end|lamina: .*(error|resetting the machine|halting)|PANIC'
 		cst=$?
+		[ "$cst" = 2 ] && cst="missing: Bochs did not start (packages bochs bochsbios vgabios)"
 		echo "$cst" >"$SYS/vmx-chain.status"
 	fi
 	case "$cst" in

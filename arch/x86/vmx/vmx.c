@@ -19,6 +19,8 @@
 #define VMX_GUEST_VPID 1
 #define CR4_VMXE BIT(13)
 #define CR0_TS BIT(3)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
 #define CR0_LMSW_BITS 0xfull /* PE, MP, EM, TS */
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_ZF BIT(6)
@@ -600,7 +602,9 @@ static bool write_guest_cr0(u64 value)
 	u64 old = guest_cr0();
 	u64 efer = vmcs_read64(GUEST_EFER);
 
-	if (value >> 32 || ((value & CR0_PG) && !(value & CR0_PE)))
+	/* What a CPU faults on: reserved bits, PG without PE, NW without CD. */
+	if (value >> 32 || ((value & CR0_PG) && !(value & CR0_PE)) ||
+	    ((value & CR0_NW) && !(value & CR0_CD)))
 		return false;
 	if (!(old & CR0_PG) && (value & CR0_PG) && (efer & EFER_LME)) {
 		if (!(vmx_guest_cr4(NULL) & CR4_PAE))
