@@ -47,6 +47,7 @@ all: $(BUILD)/lamina.elf $(BUILD)/laminactl
 -include tests/system/system.mk
 -include tests/system/vmx.mk
 -include tests/system/chain.mk
+-include tests/system/robust.mk
 -include tests/fuzz/fuzz.mk
 -include guest/guest.mk
 

@@ -1,0 +1,5 @@
+#!/bin/sh
+# Reboot the machine the way the kernel command line says (reboot=...).
+echo "lamina-guest: rebooting"
+sleep 1
+reboot -f
