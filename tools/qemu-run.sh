@@ -18,7 +18,7 @@
 #   --tee           also copy the serial output to stdout
 #   --until REGEX   stop QEMU once a serial line matches (after --grace s)
 #   --grace S       seconds to keep running after --until matched (default 1)
-#   --stamp REGEX   record the seconds from QEMU start to the first line
+#   --stamp REGEX   record the milliseconds from QEMU start to the first line
 #                   matching REGEX in LOG.stamps (repeatable)
 #   --interactive   serial and monitor on this terminal (make run)
 #   -- ARGS...      extra QEMU arguments
