@@ -11,12 +11,13 @@
 #                    the guest powers off
 #   bare             the same guest without Lamina: cpuwork, dio, status
 #                    (laminactl must say Lamina is not running), power-off
+#   q35              Lamina on q35 (AHCI disk), 2 CPUs, 2 GiB: status, dio
 #   negative-option  Lamina with an unknown option
 #   negative-nomod   Lamina without modules
 #   negative-garbage Lamina with a garbage module instead of a bzImage
 # Tests (one PASS/FAIL line each in $RESULTS/system.txt; the boots each
 # one judged are copied into $BUILD/system/<test>.log):
-#   boot status log memprotect cpuwork fpstate disk poweroff no-lamina
+#   boot status log memprotect cpuwork fpstate disk poweroff q35 no-lamina
 #   negative-option negative-nomod negative-garbage
 # SYSTEM_TIMEOUT=S replaces every boot's time limit (seconds).
 # --quick (make check-svm) boots only `lamina` with the status test and
@@ -55,17 +56,19 @@ pass() { echo "PASS system/$1" | tee -a "$results_file"; }
 fail() { echo "FAIL system/$1: $2" | tee -a "$results_file"; }
 
 # ---------------------------------------------------------------- boots
-# name|mode|lamina options|guest params|timeout s|stop when this matches
+# name|mode|lamina options|guest params|timeout s|qemu-run options|stop when
+# this matches (last: it may hold '|')
 # (boots with "dio" in their tests get their own copy of a test disk)
 if [ "$quick" = 1 ]; then
-	BOOTS=("lamina|lamina||guest.test=status,log guest.end=poweroff|240|")
+	BOOTS=("lamina|lamina||guest.test=status,log guest.end=poweroff|240||")
 else
 	BOOTS=(
-	"lamina|lamina||guest.test=status,memprotect,cpuwork,fpstate,dio,log guest.end=poweroff|420|"
-	"bare|bare||guest.test=cpuwork,dio,status guest.end=poweroff|180|"
-	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120|lamina: (warning: |error: )?unknown option"
-	"negative-nomod|nomod|||90|lamina: error:"
-	"negative-garbage|garbage||guest.end=poweroff|90|lamina: error:"
+	"lamina|lamina||guest.test=status,memprotect,cpuwork,fpstate,dio,log guest.end=poweroff|420||"
+	"bare|bare||guest.test=cpuwork,dio,status guest.end=poweroff|180||"
+	"q35|lamina||guest.test=status,dio guest.end=poweroff|300|-M q35 -s 2 -m 2048|"
+	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120||lamina: (warning: |error: )?unknown option"
+	"negative-nomod|nomod|||90||lamina: error:"
+	"negative-garbage|garbage||guest.end=poweroff|90||lamina: error:"
 	)
 fi
 
@@ -76,7 +79,7 @@ have_lamina=1 have_guest=1
 declare -A status=()     # boot -> qemu-run exit status, or "missing: why"
 
 boot_one() {
-	local name=$1 mode=$2 opts=$3 params=$4 tmo=$5 until=$6
+	local name=$1 mode=$2 opts=$3 params=$4 tmo=$5 qopts=$6 until=$7
 	local iso=$SYS/$name.iso log=$SYS/$name.log args=()
 	tmo=${SYSTEM_TIMEOUT:-$tmo}
 	if ! tools/mkiso.sh -o "$iso" -m "$mode" -l "$opts" -c "$params" >"$SYS/$name.mkiso" 2>&1; then
@@ -84,6 +87,8 @@ boot_one() {
 		return 3
 	fi
 	args=(-i "$iso" -l "$log" -t "$tmo" --stamp 'lamina-guest: userspace up')
+	# shellcheck disable=SC2206 # options are words
+	[ -n "$qopts" ] && args+=($qopts)
 	if [[ $params == *dio* ]]; then
 		# 16 MiB of text, a copy per boot (QEMU locks its images).
 		yes "lamina system test disk" | head -c $((16 << 20)) >"$SYS/$name.disk"
@@ -96,7 +101,7 @@ boot_one() {
 running=0
 declare -A pid_of=()
 for b in "${BOOTS[@]}"; do
-	IFS='|' read -r name mode opts params tmo until <<<"$b"
+	IFS='|' read -r name mode opts params tmo qopts until <<<"$b"
 	if [ "$mode" != bare ] && [ "$have_lamina" = 0 ]; then
 		status[$name]="missing: $BUILD/lamina.elf does not build"
 		continue
@@ -114,7 +119,7 @@ for b in "${BOOTS[@]}"; do
 		running=$((running - 1))
 	fi
 	echo "system: booting $name ($mode)"
-	( boot_one "$name" "$mode" "$opts" "$params" "$tmo" "$until"
+	( boot_one "$name" "$mode" "$opts" "$params" "$tmo" "$qopts" "$until"
 	  echo $? >"$SYS/$name.status" ) &
 	pid_of[$name]=$!
 	running=$((running + 1))
@@ -323,6 +328,24 @@ test_poweroff() {
 	verdict poweroff "$(LOG lamina) $(LOG bare)"
 }
 
+# Another chipset (q35: PCIe, AHCI), two CPUs and 2 GiB under Lamina.
+test_q35() {
+	local s sl sb
+	usable q35 q35 || return
+	lamina_in_chain q35
+	has q35 '^lamina-guest: userspace up' || want "guest never reached userspace"
+	s=$(section q35 status)
+	grep -q '^backend: svm' <<<"$s" || want "laminactl status did not answer"
+	[ "$(section_rc q35 dio)" = 0 ] || want "dio on AHCI exited with '$(section_rc q35 dio)'"
+	sl=$(section q35 dio | sed -n 's/.*bytesum=//p' | head -n 1)
+	sb=$(section bare dio | sed -n 's/.*bytesum=//p' | head -n 1)
+	if [ -n "$sb" ]; then
+		[ "$sl" = "$sb" ] || want "data read on AHCI (sum '$sl') differs from bare IDE ('$sb')"
+	fi
+	[ "${status[q35]}" = 0 ] || want "QEMU exit status ${status[q35]}, not 0 (power-off)"
+	verdict q35 "$(LOG q35)"
+}
+
 # laminactl without Lamina: in the bare guest (VMMCALL raises #UD) and on
 # this host (bare metal, or another hypervisor answering).
 test_no_lamina() {
@@ -363,6 +386,7 @@ else
 	test_fpstate
 	test_disk
 	test_poweroff
+	test_q35
 	test_no_lamina
 	test_negative negative-option 'lamina: (warning: |error: )?unknown option'
 	test_negative negative-nomod 'lamina: error:'
