@@ -6,3 +6,4 @@ test_boot_multiboot2_SRCS := boot/multiboot2.c $(HV_HOST)
 test_pagetable_SRCS := arch/x86/pagetable.c $(HV_HOST)
 test_core_format_CFLAGS := -fno-builtin
 test_core_hypercall_SRCS := core/hypercall.c
+test_decode_SRCS := arch/x86/decode.c
