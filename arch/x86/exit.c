@@ -1,6 +1,7 @@
 /* Common exit handling for both backends. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/guard.h"
+#include "arch/x86/guest_regs.h"
 #include "arch/x86/nested.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -20,6 +21,13 @@ const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_XSETBV] = "xsetbv",
 	[EXIT_UNKNOWN] = "unknown",
 };
+
+/* The backends' entry code moves registers by these offsets. */
+#define CHECK_GR(field, off) _Static_assert(offsetof(struct guest_regs, field) == off, #field)
+CHECK_GR(rax, GR_RAX); CHECK_GR(rbx, GR_RBX); CHECK_GR(rcx, GR_RCX); CHECK_GR(rdx, GR_RDX);
+CHECK_GR(rsi, GR_RSI); CHECK_GR(rdi, GR_RDI); CHECK_GR(rbp, GR_RBP); CHECK_GR(rsp, GR_RSP);
+CHECK_GR(r8, GR_R8); CHECK_GR(r9, GR_R9); CHECK_GR(r10, GR_R10); CHECK_GR(r11, GR_R11);
+CHECK_GR(r12, GR_R12); CHECK_GR(r13, GR_R13); CHECK_GR(r14, GR_R14); CHECK_GR(r15, GR_R15);
 
 struct vcpu *vcpus[MAX_CPUS];
 unsigned nr_vcpus;

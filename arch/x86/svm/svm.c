@@ -20,10 +20,6 @@
 
 void svm_vmrun(u64 vmcb_pa, struct guest_regs *regs, u64 host_vmcb_pa);
 
-_Static_assert(offsetof(struct guest_regs, rbx) == 8, "svm_entry.S register offsets");
-_Static_assert(offsetof(struct guest_regs, r8) == 64, "svm_entry.S register offsets");
-_Static_assert(offsetof(struct guest_regs, r15) == 120, "svm_entry.S register offsets");
-
 static u8 *msrpm;
 static void *iopm;
 static bool has_nrip_save;

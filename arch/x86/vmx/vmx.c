@@ -33,11 +33,6 @@
 int vmx_enter(struct guest_regs *regs, int launched);
 extern char vmx_exit[];
 
-_Static_assert(offsetof(struct guest_regs, rax) == 0, "vmx_entry.S register offsets");
-_Static_assert(offsetof(struct guest_regs, rbx) == 8, "vmx_entry.S register offsets");
-_Static_assert(offsetof(struct guest_regs, r8) == 64, "vmx_entry.S register offsets");
-_Static_assert(offsetof(struct guest_regs, r15) == 120, "vmx_entry.S register offsets");
-
 /* What the CPU offers, read once from the capability MSRs. */
 static struct {
 	u64 basic, ept_vpid, misc;

@@ -9,21 +9,7 @@
  * instruction itself fails, the guest state never loaded: 1 is returned
  * for VMfailValid (see the VM-instruction error field), 2 for VMfailInvalid.
  */
-#define R_RAX 0
-#define R_RBX 8
-#define R_RCX 16
-#define R_RDX 24
-#define R_RSI 32
-#define R_RDI 40
-#define R_RBP 48
-#define R_R8 64
-#define R_R9 72
-#define R_R10 80
-#define R_R11 88
-#define R_R12 96
-#define R_R13 104
-#define R_R14 112
-#define R_R15 120
+#include "arch/x86/guest_regs.h"
 
 #define VMCS_HOST_RSP 0x6c14
 
@@ -44,21 +30,8 @@ vmx_enter:
 
 	cmpl $0, %esi                   /* flags survive the movs below */
 	movq %rdi, %rax
-	movq R_RBX(%rax), %rbx
-	movq R_RCX(%rax), %rcx
-	movq R_RDX(%rax), %rdx
-	movq R_RSI(%rax), %rsi
-	movq R_RDI(%rax), %rdi
-	movq R_RBP(%rax), %rbp
-	movq R_R8(%rax), %r8
-	movq R_R9(%rax), %r9
-	movq R_R10(%rax), %r10
-	movq R_R11(%rax), %r11
-	movq R_R12(%rax), %r12
-	movq R_R13(%rax), %r13
-	movq R_R14(%rax), %r14
-	movq R_R15(%rax), %r15
-	movq R_RAX(%rax), %rax
+	GUEST_GPRS load, rax, none
+	movq GR_RAX(%rax), %rax
 	je 1f
 	vmresume
 	jmp entry_failed
@@ -75,21 +48,8 @@ entry_failed:
 vmx_exit:
 	pushq %rax                      /* guest RAX */
 	movq 8(%rsp), %rax              /* regs */
-	movq %rbx, R_RBX(%rax)
-	movq %rcx, R_RCX(%rax)
-	movq %rdx, R_RDX(%rax)
-	movq %rsi, R_RSI(%rax)
-	movq %rdi, R_RDI(%rax)
-	movq %rbp, R_RBP(%rax)
-	movq %r8, R_R8(%rax)
-	movq %r9, R_R9(%rax)
-	movq %r10, R_R10(%rax)
-	movq %r11, R_R11(%rax)
-	movq %r12, R_R12(%rax)
-	movq %r13, R_R13(%rax)
-	movq %r14, R_R14(%rax)
-	movq %r15, R_R15(%rax)
-	popq R_RAX(%rax)
+	GUEST_GPRS store, rax, none
+	popq GR_RAX(%rax)
 	addq $8, %rsp                   /* regs */
 	xorl %eax, %eax
 
