@@ -14,6 +14,7 @@ fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c arch/x86/decode.c
 FUZZ_TARGETS := fuzz_multiboot2 fuzz_options fuzz_decode
 
 $(FUZZ_BUILD)/%: $$(%_SRCS)
+	@tools/need-pkgs.sh clang libclang-rt-14-dev
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $($*_SRCS)
 
