@@ -7,3 +7,4 @@ test_pagetable_SRCS := arch/x86/pagetable.c $(HV_HOST)
 test_core_format_CFLAGS := -fno-builtin
 test_core_hypercall_SRCS := core/hypercall.c
 test_decode_SRCS := arch/x86/decode.c
+test_guest_mem_SRCS := arch/x86/guest_mem.c
