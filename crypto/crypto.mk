@@ -58,6 +58,7 @@ $(BUILD)/lamina-disk: tools/lamina-disk.c $(CRYPTO_LIB) $(CRYPTO_HDRS)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(CRYPTO_LIB)
 
 $(BUILD)/crypto-bench: tools/crypto-bench.c $(CRYPTO_LIB) $(CRYPTO_HDRS)
+	@tools/need-pkgs.sh libssl-dev
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(CRYPTO_LIB) -lcrypto
 

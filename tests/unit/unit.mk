@@ -39,6 +39,7 @@ $(UNIT_BINS): $(UNIT_BUILD)/%: $(UNIT_DIR)/%.c $$($$*_SRCS) $$(filter-out -%,$$(
 
 # Each binary is built on its own so one broken test cannot hide the others.
 check-unit:
+	@tools/need-pkgs.sh libcmocka-dev libssl-dev
 	@mkdir -p $(RESULTS)/unit
 	@: > $(RESULTS)/unit.txt
 	@for name in $(UNIT_NAMES); do \
