@@ -148,6 +148,49 @@ static int set_selftest(struct word val, struct options *o)
 	return 0;
 }
 
+/* trap=mmio:<addr>[+<size>] (page-aligned, 4K by default) or
+ * trap=io:<port>[-<last port>]. */
+static int set_trap(struct word val, struct options *o)
+{
+	struct word num;
+	struct opt_trap t = { 0 };
+	u64 end = 0;
+	size_t i, sep;
+
+	if (o->nr_traps == OPT_MAX_TRAPS)
+		return -EINVAL;
+	if (val.len > 3 && !strncmp(val.s, "io:", 3)) {
+		t.io = true;
+		i = 3;
+	} else if (val.len > 5 && !strncmp(val.s, "mmio:", 5)) {
+		i = 5;
+	} else {
+		return -EINVAL;
+	}
+	for (sep = i; sep < val.len && val.s[sep] != '-' && val.s[sep] != '+'; sep++)
+		;
+	num = (struct word){ val.s + i, sep - i };
+	if (!parse_number(num, &t.base, false))
+		return -EINVAL;
+	t.size = t.io ? 1 : PAGE_SIZE;
+	if (sep < val.len) {
+		num = (struct word){ val.s + sep + 1, val.len - sep - 1 };
+		if (!parse_number(num, &end, !t.io))
+			return -EINVAL;
+		if (val.s[sep] == '+')
+			t.size = end;
+		else if (end >= t.base)
+			t.size = end - t.base + 1;
+		else
+			return -EINVAL;
+	}
+	if (t.io ? t.base + t.size > 0x10000 || !t.size
+		 : !IS_ALIGNED(t.base | t.size, PAGE_SIZE) || !t.size || t.size > 16 * MiB)
+		return -EINVAL;
+	o->traps[o->nr_traps++] = t;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
@@ -158,6 +201,7 @@ static const struct {
 	{ "quiet", set_quiet },
 	{ "boot", set_boot },
 	{ "selftest", set_selftest },
+	{ "trap", set_trap },
 };
 
 static int apply_option(struct word opt, struct options *o)

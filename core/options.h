@@ -13,6 +13,14 @@ enum boot_mode {
 };
 
 #define OPT_CHAIN_DRIVE_AUTO 0x100 /* boot=chain without a drive number */
+#define OPT_MAX_TRAPS 4
+
+/* trap=mmio:<addr>[+<size>] / trap=io:<port>[-<last>]: a range whose every
+ * guest access Lamina traps, emulates against the device and counts. */
+struct opt_trap {
+	bool io;
+	u64 base, size;
+};
 
 struct options {
 	u64 region_size;           /* memory=<MiB>M: Lamina's own region */
@@ -21,6 +29,8 @@ struct options {
 	u16 serial_port;           /* serial=<port>|off */
 	enum log_level console_level; /* loglevel=err|warn|info|debug, quiet */
 	bool selftest_fault;       /* selftest=fault: crash on purpose (checks the report) */
+	struct opt_trap traps[OPT_MAX_TRAPS]; /* trap= (diagnostics, repeatable) */
+	unsigned nr_traps;
 	char taken[256];           /* the options as understood, for the banner */
 };
 

@@ -10,6 +10,7 @@
 #include "core/types.h"
 
 struct pt_format;
+struct guest_sysregs;
 
 /* Guest general-purpose registers; RIP, RSP, RFLAGS included so common
  * code never asks the backend for them. */
@@ -31,6 +32,9 @@ enum exit_reason {
 	EXIT_INVALID_STATE, /* hardware refused the guest state */
 	EXIT_CR_ACCESS,     /* write to a host-owned control-register bit */
 	EXIT_XSETBV,        /* guest XSETBV (always intercepted by VT-x) */
+	EXIT_IO,            /* IN/OUT/INS/OUTS on a port Lamina registered */
+	EXIT_MMIO,          /* nested fault on a page Lamina registered (set by
+			     * common code, arch/x86/mmio.c) */
 	EXIT_UNKNOWN,
 	EXIT_REASON_COUNT
 };
@@ -48,6 +52,11 @@ struct vcpu_exit {
 			u64 gpa;
 			bool write, exec;
 		} fault;
+		struct {
+			u16 port;
+			u8 size;     /* 1, 2, 4 */
+			bool in, string, rep;
+		} io;
 	};
 };
 
@@ -70,6 +79,9 @@ struct vcpu_backend {
 	void (*flush_guest_tlb)(struct vcpu *v);
 	void (*dump_state)(struct vcpu *v);
 	u64 (*guest_cr4)(struct vcpu *v);
+	/* The control registers, EFER, segment bases, CS mode bits and CPL
+	 * that instruction emulation needs (arch/x86/guest_mem.h). */
+	void (*get_sysregs)(struct vcpu *v, struct guest_sysregs *s);
 	/* Entry encoding of this backend's nested page tables. */
 	const struct pt_format *nested_format;
 	/* The backend can start the guest in real mode (GUEST_START_REAL). */

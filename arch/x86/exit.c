@@ -2,6 +2,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/guard.h"
 #include "arch/x86/guest_regs.h"
+#include "arch/x86/mmio.h"
 #include "arch/x86/nested.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -19,6 +20,8 @@ const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_INVALID_STATE] = "invalid_state",
 	[EXIT_CR_ACCESS] = "cr_access",
 	[EXIT_XSETBV] = "xsetbv",
+	[EXIT_IO] = "io",
+	[EXIT_MMIO] = "mmio",
 	[EXIT_UNKNOWN] = "unknown",
 };
 
@@ -129,8 +132,14 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	case EXIT_NESTED_FAULT:
 		handle_nested_fault(v, e);
 		break;
+	case EXIT_MMIO:
+		mmio_handle_exit(v, e);
+		break;
+	case EXIT_IO:
+		io_handle_exit(v, e);
+		break;
 	case EXIT_DEBUG_TRAP:
-		if (!guard_handle_debug_trap(v))
+		if (!guard_handle_debug_trap(v) && !emul_handle_debug_trap(v))
 			b->inject_exception(v, VEC_DB, false, 0);
 		break;
 	case EXIT_SHUTDOWN:
@@ -148,6 +157,9 @@ void __noreturn vcpu_loop(struct vcpu *v)
 
 	for (;;) {
 		v->backend->run(v, &e);
+		/* A fault on a trapped device page is an MMIO exit. */
+		if (e.reason == EXIT_NESTED_FAULT && mmio_claims(e.fault.gpa))
+			e.reason = EXIT_MMIO;
 		vcpu_count_exit(v, e.reason);
 		handle_exit(v, &e);
 	}

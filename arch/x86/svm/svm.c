@@ -4,6 +4,8 @@
  * see).  Everything else is decoded into a struct vcpu_exit for common code.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_mem.h"
+#include "arch/x86/mmio.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/pagetable.h"
 #include "arch/x86/svm/vmcb.h"
@@ -16,7 +18,6 @@
 
 #define SVM_GUEST_ASID 1
 #define MSRPM_PAGES 2
-#define IOPM_PAGES 3
 
 void svm_vmrun(u64 vmcb_pa, struct guest_regs *regs, u64 host_vmcb_pa);
 
@@ -69,7 +70,9 @@ static int svm_global_init(void)
 	if (msrpm)
 		return 0;
 	msrpm = page_alloc(MSRPM_PAGES);
-	iopm = page_alloc(IOPM_PAGES); /* all zero: no port is intercepted */
+	/* One bit per port, shared with the trap registry (arch/x86/mmio.c):
+	 * ports it registers are intercepted, no others. */
+	iopm = io_intercept_bitmap();
 	if (!msrpm || !iopm)
 		return -ENOMEM;
 	msrpm_intercept(MSR_EFER);
@@ -150,7 +153,7 @@ static int svm_vcpu_init(struct vcpu *v)
 
 	struct vmcb_control *c = &s->vmcb->control;
 
-	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR_PROT |
+	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVLPGA;
 	/* The guest sees no SVM: all its SVM instructions must #UD. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
@@ -269,6 +272,15 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 		e->reason = EXIT_VIRT_INSN;
 		e->insn_len = 3;
 		break;
+	case SVM_EXIT_IOIO:
+		e->reason = EXIT_IO;
+		e->io.port = c->exit_info1 >> 16;
+		e->io.in = c->exit_info1 & IOIO_IN;
+		e->io.string = c->exit_info1 & IOIO_STR;
+		e->io.rep = c->exit_info1 & IOIO_REP;
+		e->io.size = c->exit_info1 & IOIO_SZ8 ? 1 : c->exit_info1 & IOIO_SZ16 ? 2 : 4;
+		e->insn_len = c->exit_info2 - v->regs.rip; /* exit_info2: the next RIP */
+		break;
 	case SVM_EXIT_NPF:
 		e->reason = EXIT_NESTED_FAULT;
 		e->fault.gpa = c->exit_info2;
@@ -352,6 +364,23 @@ static void svm_dump_state(struct vcpu *v)
 		  (unsigned long long)g->idtr.base, g->idtr.limit);
 }
 
+#define VMCB_ATTR_L BIT(9)
+#define VMCB_ATTR_DB BIT(10)
+
+static void svm_get_sysregs(struct vcpu *v, struct guest_sysregs *r)
+{
+	const struct vmcb_save *g = &v->arch.svm.vmcb->save;
+
+	*r = (struct guest_sysregs){
+		.cr0 = g->cr0, .cr3 = g->cr3, .cr4 = g->cr4, .efer = g->efer & ~EFER_SVME,
+		.seg_base = { g->es.base, g->cs.base, g->ss.base, g->ds.base, g->fs.base,
+			      g->gs.base },
+		.cs_l = g->cs.attrib & VMCB_ATTR_L,
+		.cs_db = g->cs.attrib & VMCB_ATTR_DB,
+		.cpl = g->cpl,
+	};
+}
+
 static u64 svm_guest_cr4(struct vcpu *v)
 {
 	return v->arch.svm.vmcb->save.cr4;
@@ -403,6 +432,7 @@ const struct vcpu_backend svm_backend = {
 	.flush_guest_tlb = svm_flush_guest_tlb,
 	.dump_state = svm_dump_state,
 	.guest_cr4 = svm_guest_cr4,
+	.get_sysregs = svm_get_sysregs,
 	.nested_format = &npt_format,
 	.real_mode = true,
 };

@@ -98,6 +98,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 /* intercept_misc1 */
 #define SVM_INTERCEPT_CPUID BIT(18)
 #define SVM_INTERCEPT_INVLPGA BIT(26)
+#define SVM_INTERCEPT_IOIO BIT(27)
 #define SVM_INTERCEPT_MSR_PROT BIT(28)
 #define SVM_INTERCEPT_SHUTDOWN BIT(31)
 /* intercept_misc2 */
@@ -114,6 +115,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define SVM_EXIT_NMI 0x61
 #define SVM_EXIT_CPUID 0x72
 #define SVM_EXIT_INVLPGA 0x7a
+#define SVM_EXIT_IOIO 0x7b
 #define SVM_EXIT_MSR 0x7c
 #define SVM_EXIT_SHUTDOWN 0x7f
 #define SVM_EXIT_VMRUN 0x80
@@ -132,6 +134,13 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define SVM_EVENT_VALID BIT(31)
 #define SVM_EVENT_ERROR_VALID BIT(11)
 #define SVM_EVENT_TYPE_EXCEPTION (3u << 8)
+
+/* IOIO exit_info1 bits (the port is in bits 31:16) */
+#define IOIO_IN BIT(0)
+#define IOIO_STR BIT(2)
+#define IOIO_REP BIT(3)
+#define IOIO_SZ8 BIT(4)
+#define IOIO_SZ16 BIT(5)
 
 /* NPF exit_info1 bits (a page-fault error code) */
 #define NPF_PRESENT BIT(0)

@@ -5,6 +5,8 @@
  * struct vcpu_exit for common code.  See docs/vmx.md.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_mem.h"
+#include "arch/x86/mmio.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/pagetable.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -43,6 +45,7 @@ static struct {
 } vmx;
 
 static u8 *msr_bitmap;
+static u8 *io_bitmap;
 static u64 eptp;
 
 /* Bits of the guest's CR0/CR4 that Lamina owns: the guest sees them in
@@ -179,9 +182,10 @@ static int vmx_probe(void)
 				      PROC_USE_MSR_BITMAPS | PROC_SECONDARY, 0, &vmx.proc);
 	if (err)
 		return err;
-	/* HLT, MWAIT, I/O... run in the guest; without a bitmap every port
-	 * would exit, with PROC_USE_IO_BITMAPS clear none does. */
-	vmx.proc &= ~(PROC_USE_IO_BITMAPS | PROC_UNCOND_IO_EXIT | PROC_MONITOR_TRAP);
+	/* HLT, MWAIT... run in the guest; ports exit only when the trap
+	 * registry (arch/x86/mmio.c) set their bit in the I/O bitmaps. */
+	vmx.proc &= ~(PROC_UNCOND_IO_EXIT | PROC_MONITOR_TRAP);
+	vmx.proc |= PROC_USE_IO_BITMAPS;
 	vmx.mtf = rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32 &
 		  PROC_MONITOR_TRAP;
 
@@ -242,7 +246,8 @@ static int vmx_global_init(void)
 	if (msr_bitmap)
 		return 0;
 	msr_bitmap = page_alloc(1);
-	if (!msr_bitmap)
+	io_bitmap = io_intercept_bitmap();
+	if (!msr_bitmap || !io_bitmap)
 		return -ENOMEM;
 	msr_bitmap_intercept(MSR_FEATURE_CONTROL);
 	for (u32 m = MSR_VMX_BASIC; m <= MSR_VMX_LAST; m++)
@@ -426,6 +431,10 @@ static void init_controls(struct vcpu *v)
 	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write64(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap));
+	/* Bitmap A covers ports 0-0x7fff, B the rest: the two halves of
+	 * the registry's one-bit-per-port map. */
+	vmcs_write64(VMCS_IO_BITMAP_A, virt_to_phys(io_bitmap));
+	vmcs_write64(VMCS_IO_BITMAP_B, virt_to_phys(io_bitmap) + PAGE_SIZE);
 	vmcs_write64(VMCS_TSC_OFFSET, 0);
 	vmcs_write64(VMCS_EPTP, eptp);
 	if (vmx.proc2 & PROC2_XSAVES)
@@ -507,6 +516,26 @@ static u64 vmx_guest_cr4(struct vcpu *v)
 {
 	(void)v;
 	return (vmcs_readn(GUEST_CR4) & ~cr4_mask) | (vmcs_readn(VMCS_CR4_SHADOW) & cr4_mask);
+}
+
+#define AR_L BIT(13)
+#define AR_DB BIT(14)
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+
+static void vmx_get_sysregs(struct vcpu *v, struct guest_sysregs *r)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR);
+
+	*r = (struct guest_sysregs){
+		.cr0 = guest_cr0(), .cr3 = vmcs_readn(GUEST_CR3), .cr4 = vmx_guest_cr4(v),
+		.efer = vmcs_read64(GUEST_EFER),
+		.seg_base = { vmcs_readn(GUEST_ES_BASE), vmcs_readn(GUEST_CS_BASE),
+			      vmcs_readn(GUEST_SS_BASE), vmcs_readn(GUEST_DS_BASE),
+			      vmcs_readn(GUEST_FS_BASE), vmcs_readn(GUEST_GS_BASE) },
+		.cs_l = cs_ar & AR_L,
+		.cs_db = cs_ar & AR_DB,
+		.cpl = AR_DPL(vmcs_read32(GUEST_SS_AR)),
+	};
 }
 
 static void vmx_inject_exception(struct vcpu *v, unsigned vector, bool has_error, u32 error)
@@ -743,6 +772,14 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 	case VMX_EXIT_GETSEC:
 	case VMX_EXIT_ENCLS:
 		e->reason = EXIT_VIRT_INSN;
+		break;
+	case VMX_EXIT_IO:
+		e->reason = EXIT_IO;
+		e->io.port = q >> 16;
+		e->io.size = (q & 7) + 1;
+		e->io.in = q & BIT(3);
+		e->io.string = q & BIT(4);
+		e->io.rep = q & BIT(5);
 		break;
 	case VMX_EXIT_EPT_VIOLATION:
 		e->reason = EXIT_NESTED_FAULT;
@@ -1104,6 +1141,7 @@ const struct vcpu_backend vmx_backend = {
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 	.dump_state = vmx_dump_state,
 	.guest_cr4 = vmx_guest_cr4,
+	.get_sysregs = vmx_get_sysregs,
 	.nested_format = &ept_format,
 	.real_mode = true,
 };

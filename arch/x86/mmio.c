@@ -1,0 +1,627 @@
+/*
+ * The trap registry and the emulation of trapped guest accesses (see
+ * mmio.h).  The exit path allocates nothing and logs only unusual cases,
+ * rate-limited.  The instruction is copied into Lamina once and only the
+ * copy is decoded; guest memory is read through guest_mem.c, which never
+ * touches Lamina's region or a trapped device page.
+ */
+#include "arch/x86/mmio.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/decode.h"
+#include "arch/x86/guest_mem.h"
+#include "arch/x86/nested.h"
+#include "arch/x86/pagetable.h"
+#include "arch/x86/paging.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/options.h"
+#include "core/string.h"
+
+#define ENOMEM 12
+#define ENOSPC 28
+#define EINVAL 22
+#define EBUSY 16
+
+#define IO_BITMAP_PAGES 3
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outw(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+#define RFLAGS_ARITH 0x8d5ull /* CF PF AF ZF SF OF */
+#define RFLAGS_DF BIT(10)
+
+struct range {
+	u64 base, size;
+	bool io;
+	const struct emul_handler *h;
+	void *ctx;
+};
+
+struct emul_stats emul_stats;
+static struct range ranges[EMUL_MAX_RANGES];
+static unsigned nr_ranges;
+static u8 *io_bitmap;
+static struct ratelimit emul_log_limit;
+
+/* A pass-through fallback in progress: the page mapped or the ports
+ * opened for one single-stepped instruction. */
+static struct range *pending;
+static u64 pending_page;
+
+u8 *io_intercept_bitmap(void)
+{
+	if (!io_bitmap)
+		io_bitmap = page_alloc(IO_BITMAP_PAGES);
+	return io_bitmap;
+}
+
+static void set_io_bits(u64 port, u64 count, bool on)
+{
+	for (u64 p = port; p < port + count && p < 0x10000; p++) {
+		if (on)
+			io_bitmap[p / 8] |= 1 << (p % 8);
+		else
+			io_bitmap[p / 8] &= ~(1 << (p % 8));
+	}
+}
+
+static struct range *find(u64 addr, bool io)
+{
+	for (unsigned i = 0; i < nr_ranges; i++)
+		if (ranges[i].io == io && addr - ranges[i].base < ranges[i].size)
+			return &ranges[i];
+	return NULL;
+}
+
+static int add_range(u64 base, u64 size, bool io, const struct emul_handler *h, void *ctx)
+{
+	if (!size || !h || !h->read || !h->write)
+		return -EINVAL;
+	for (unsigned i = 0; i < nr_ranges; i++)
+		if (ranges[i].io == io && ranges_overlap(base, size, ranges[i].base, ranges[i].size))
+			return -EBUSY;
+	if (nr_ranges == EMUL_MAX_RANGES)
+		return -ENOSPC;
+	ranges[nr_ranges++] = (struct range){ base, size, io, h, ctx };
+	return 0;
+}
+
+int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx)
+{
+	int err;
+
+	if (!IS_ALIGNED(base | size, PAGE_SIZE) ||
+	    ranges_overlap(base, size, hv_region.base, hv_region.size))
+		return -EINVAL;
+	err = add_range(base, size, false, h, ctx);
+	for (u64 pa = base; !err && pa < base + size; pa += PAGE_SIZE)
+		err = nested_map_page(pa, 0, 0);
+	if (err)
+		return err;
+	pr_info("trapping guest MMIO 0x%llx-0x%llx (%s)", (unsigned long long)base,
+		(unsigned long long)(base + size - 1), h->name);
+	return 0;
+}
+
+int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx)
+{
+	int err;
+
+	if (port + count > 0x10000)
+		return -EINVAL;
+	if (!io_intercept_bitmap())
+		return -ENOMEM;
+	err = add_range(port, count, true, h, ctx);
+	if (err)
+		return err;
+	set_io_bits(port, count, true);
+	pr_info("trapping guest I/O ports 0x%x-0x%x (%s)", port, port + count - 1, h->name);
+	return 0;
+}
+
+bool mmio_claims(u64 gpa)
+{
+	return nr_ranges && find(gpa, false);
+}
+
+/* ------------------------------------------------ guest memory for emulation */
+
+static int host_read_phys(void *ctx, u64 gpa, void *dst, size_t len)
+{
+	(void)ctx;
+	if (!len || gpa + len > paging_identity_limit() || gpa + len < gpa ||
+	    ranges_overlap(gpa, len, hv_region.base, hv_region.size) || find(gpa, false) ||
+	    find(gpa + len - 1, false))
+		return -1;
+	memcpy(dst, phys_to_virt(gpa), len);
+	return 0;
+}
+
+static u64 phys_addr_mask(void)
+{
+	static u64 mask;
+
+	if (!mask) {
+		u32 bits = cpuid(0x80000000, 0).eax >= 0x80000008
+				   ? cpuid(0x80000008, 0).eax & 0xff : 36;
+		mask = (1ull << bits) - 1;
+	}
+	return mask;
+}
+
+static const struct gm_phys host_phys = { host_read_phys, NULL, 0 };
+
+static struct gm_phys guest_phys(void)
+{
+	struct gm_phys ph = host_phys;
+
+	ph.addr_mask = phys_addr_mask();
+	return ph;
+}
+
+/* Writes len (<= 8) bytes at a guest linear address, with the guest's
+ * write permission checks; false if Lamina cannot or may not. */
+static bool write_linear(const struct guest_sysregs *s, u64 la, const void *src, size_t len)
+{
+	struct gm_phys ph = guest_phys();
+	const u8 *p = src;
+
+	while (len) {
+		u64 gpa;
+		u32 pf;
+		size_t chunk = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+
+		if (gm_translate(s, &ph, la, GM_WRITE | (s->cpl == 3 ? GM_USER : 0), &gpa, &pf) ||
+		    gpa + chunk > paging_identity_limit() ||
+		    ranges_overlap(gpa, chunk, hv_region.base, hv_region.size) || find(gpa, false))
+			return false;
+		memcpy(phys_to_virt(gpa), p, chunk);
+		p += chunk;
+		la += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+/* ----------------------------------------------------------- registers */
+
+static u64 *gpr(struct vcpu *v, unsigned n)
+{
+	/* Encoding order (AX CX DX BX SP BP SI DI R8..) to struct guest_regs. */
+	static const u8 slot[16] = { 0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+	return &((u64 *)&v->regs)[slot[n & 15]];
+}
+
+static u64 size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static u64 get_reg(struct vcpu *v, unsigned n, bool high8, unsigned size)
+{
+	u64 r = *gpr(v, n);
+
+	return (high8 ? r >> 8 : r) & size_mask(size);
+}
+
+/* A write of `size` bytes to a register: 8 and 16 bits merge, 32 bits
+ * zero-extend to 64, as the CPU does. */
+static void set_reg(struct vcpu *v, unsigned n, bool high8, unsigned size, u64 val)
+{
+	u64 *r = gpr(v, n);
+
+	if (high8)
+		*r = (*r & ~0xff00ull) | (val & 0xff) << 8;
+	else if (size == 4)
+		*r = (u32)val;
+	else
+		*r = (*r & ~size_mask(size)) | (val & size_mask(size));
+}
+
+/* Adds delta to a register as an address of addr_size bytes (rSI, rDI,
+ * rCX of string instructions). */
+static void add_addr_reg(struct vcpu *v, unsigned n, unsigned addr_size, s64 delta)
+{
+	set_reg(v, n, false, addr_size, *gpr(v, n) + delta);
+}
+
+/* ------------------------------------------------------------------ ALU */
+
+/* Runs the guest's ALU operation on this CPU so the flags are exactly the
+ * hardware's; only the arithmetic flags come from and go to the guest. */
+#define ALU_SIZES(insn, a, b, fl)                                                        \
+	do {                                                                             \
+		switch (size) {                                                          \
+		case 1:                                                                  \
+			asm("push %[f]; popfq; " insn "b %b[b], %b[a]; pushfq; pop %[f]"    \
+			    : [a] "+q"(a), [f] "+r"(fl) : [b] "q"(b) : "cc");               \
+			break;                                                           \
+		case 2:                                                                  \
+			asm("push %[f]; popfq; " insn "w %w[b], %w[a]; pushfq; pop %[f]"    \
+			    : [a] "+r"(a), [f] "+r"(fl) : [b] "r"(b) : "cc");               \
+			break;                                                           \
+		case 4:                                                                  \
+			asm("push %[f]; popfq; " insn "l %k[b], %k[a]; pushfq; pop %[f]"    \
+			    : [a] "+r"(a), [f] "+r"(fl) : [b] "r"(b) : "cc");               \
+			break;                                                           \
+		default:                                                                 \
+			asm("push %[f]; popfq; " insn "q %q[b], %q[a]; pushfq; pop %[f]"    \
+			    : [a] "+r"(a), [f] "+r"(fl) : [b] "r"(b) : "cc");               \
+			break;                                                           \
+		}                                                                        \
+	} while (0)
+
+static u64 alu(unsigned op, unsigned size, u64 a, u64 b, u64 *guest_flags)
+{
+	u64 fl = (read_rflags() & ~RFLAGS_ARITH) | (*guest_flags & RFLAGS_ARITH);
+
+	switch (op) {
+	case DECODE_ADD: ALU_SIZES("add", a, b, fl); break;
+	case DECODE_OR: ALU_SIZES("or", a, b, fl); break;
+	case DECODE_ADC: ALU_SIZES("adc", a, b, fl); break;
+	case DECODE_SBB: ALU_SIZES("sbb", a, b, fl); break;
+	case DECODE_AND: ALU_SIZES("and", a, b, fl); break;
+	case DECODE_SUB: ALU_SIZES("sub", a, b, fl); break;
+	case DECODE_XOR: ALU_SIZES("xor", a, b, fl); break;
+	case DECODE_CMP: ALU_SIZES("cmp", a, b, fl); break;
+	case DECODE_TEST: ALU_SIZES("test", a, b, fl); break;
+	}
+	*guest_flags = (*guest_flags & ~RFLAGS_ARITH) | (fl & RFLAGS_ARITH);
+	return a & size_mask(size);
+}
+
+/* ------------------------------------------------------------ fallbacks */
+
+static void log_unsupported(struct vcpu *v, const char *what, const u8 *insn, size_t len,
+			    u64 addr)
+{
+	emul_stats.unsupported++;
+	if (!ratelimit_allow(&emul_log_limit))
+		return;
+	pr_warn("cannot emulate the guest's %s at %llx (rip %llx, bytes %02x %02x %02x %02x "
+		"%02x %02x, %zu fetched)", what, (unsigned long long)addr,
+		(unsigned long long)v->regs.rip, len > 0 ? insn[0] : 0, len > 1 ? insn[1] : 0,
+		len > 2 ? insn[2] : 0, len > 3 ? insn[3] : 0, len > 4 ? insn[4] : 0,
+		len > 5 ? insn[5] : 0, len);
+}
+
+/* Lets one instruction reach the device itself (single-stepped), or #UD
+ * when the handler does not pass through. */
+static void fallback(struct vcpu *v, struct range *r, u64 addr)
+{
+	if (!r->h->passthrough || pending) {
+		v->backend->inject_exception(v, VEC_UD, false, 0);
+		return;
+	}
+	emul_stats.fallbacks++;
+	pending = r;
+	if (r->io) {
+		set_io_bits(r->base, r->size, false);
+	} else {
+		pending_page = ALIGN_DOWN(addr, PAGE_SIZE);
+		if (nested_map_page(pending_page, pending_page, PERM_R | PERM_W)) {
+			pending = NULL;
+			v->backend->inject_exception(v, VEC_UD, false, 0);
+			return;
+		}
+		v->backend->flush_guest_tlb(v);
+	}
+	v->backend->set_single_step(v, true);
+}
+
+bool emul_handle_debug_trap(struct vcpu *v)
+{
+	if (!pending)
+		return false;
+	if (pending->io) {
+		set_io_bits(pending->base, pending->size, true);
+	} else {
+		nested_map_page(pending_page, 0, 0);
+		v->backend->flush_guest_tlb(v);
+	}
+	pending = NULL;
+	v->backend->set_single_step(v, false);
+	return true;
+}
+
+/* ----------------------------------------------------------------- MMIO */
+
+static u64 dev_read(struct range *r, u64 addr, unsigned size)
+{
+	if (r->io)
+		emul_stats.io_reads++;
+	else
+		emul_stats.mmio_reads++;
+	return r->h->read(r->ctx, addr, size) & size_mask(size);
+}
+
+static void dev_write(struct range *r, u64 addr, unsigned size, u64 val)
+{
+	if (r->io)
+		emul_stats.io_writes++;
+	else
+		emul_stats.mmio_writes++;
+	r->h->write(r->ctx, addr, size, val & size_mask(size));
+}
+
+/* String instruction bookkeeping after one element: rSI/rDI move by the
+ * element size (down with RFLAGS.DF), rCX counts down under REP.  Returns
+ * true when the instruction is complete (RIP moves on). */
+static bool string_step(struct vcpu *v, const struct decoded_insn *d, bool si, bool di)
+{
+	s64 delta = v->regs.rflags & RFLAGS_DF ? -(s64)d->size : d->size;
+	unsigned as = d->mem.addr_size;
+
+	if (si)
+		add_addr_reg(v, REG_SI, as, delta);
+	if (di)
+		add_addr_reg(v, REG_DI, as, delta);
+	if (!d->rep)
+		return true;
+	add_addr_reg(v, REG_CX, as, -1);
+	return (*gpr(v, REG_CX) & size_mask(as)) == 0;
+}
+
+static bool emulate_mmio(struct vcpu *v, struct range *r, const struct decoded_insn *d, u64 gpa)
+{
+	unsigned size = d->size;
+	u64 m, o, res;
+
+	if (gpa + size - r->base > r->size || (gpa & (PAGE_SIZE - 1)) + size > PAGE_SIZE)
+		return false; /* straddles the range or a page: not emulated */
+	switch (d->op) {
+	case DECODE_MOV_LOAD:
+		set_reg(v, d->reg, d->reg_high8, size, dev_read(r, gpa, size));
+		return true;
+	case DECODE_MOVZX:
+		set_reg(v, d->reg, false, d->reg_size, dev_read(r, gpa, size));
+		return true;
+	case DECODE_MOVSX:
+		m = dev_read(r, gpa, size);
+		m = size == 1 ? (u64)(s64)(s8)m : (u64)(s64)(s16)m;
+		set_reg(v, d->reg, false, d->reg_size, m);
+		return true;
+	case DECODE_MOV_STORE:
+		dev_write(r, gpa, size, d->has_imm ? (u64)d->imm : get_reg(v, d->reg, d->reg_high8,
+									  size));
+		return true;
+	case DECODE_XCHG:
+		m = dev_read(r, gpa, size);
+		dev_write(r, gpa, size, get_reg(v, d->reg, d->reg_high8, size));
+		set_reg(v, d->reg, d->reg_high8, size, m);
+		return true;
+	case DECODE_ADD: case DECODE_OR: case DECODE_ADC: case DECODE_SBB:
+	case DECODE_AND: case DECODE_SUB: case DECODE_XOR: case DECODE_CMP: case DECODE_TEST:
+		m = dev_read(r, gpa, size);
+		o = d->has_imm ? (u64)d->imm : get_reg(v, d->reg, d->reg_high8, size);
+		if (d->mem_is_dst) {
+			res = alu(d->op, size, m, o, &v->regs.rflags);
+			if (d->op != DECODE_CMP && d->op != DECODE_TEST)
+				dev_write(r, gpa, size, res);
+		} else {
+			res = alu(d->op, size, o, m, &v->regs.rflags);
+			if (d->op != DECODE_CMP)
+				set_reg(v, d->reg, d->reg_high8, size, res);
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct range *r = find(e->fault.gpa, false);
+	struct guest_sysregs s;
+	struct gm_phys ph = guest_phys();
+	struct decoded_insn d;
+	u8 insn[X86_MAX_INSN_LEN];
+	size_t n = 0;
+	const char *what = "instruction";
+
+	if (!r)
+		return; /* unregistered meanwhile: the guest retries */
+	v->backend->get_sysregs(v, &s);
+	if (e->fault.exec) {
+		what = "instruction fetch from a trapped page";
+	} else if (gm_fetch_insn(&s, &ph, v->regs.rip, insn, &n) != GM_OK) {
+		what = "instruction (not readable)";
+	} else if (x86_decode(insn, n, gm_code_mode(&s), &d)) {
+		what = "instruction (not decoded)";
+	} else if (d.op == DECODE_STOS || d.op == DECODE_LODS) {
+		bool store = d.op == DECODE_STOS;
+
+		if ((!d.rep || (*gpr(v, REG_CX) & size_mask(d.mem.addr_size))) &&
+		    e->fault.gpa + d.size - r->base <= r->size) {
+			if (store)
+				dev_write(r, e->fault.gpa, d.size, get_reg(v, REG_AX, false, d.size));
+			else
+				set_reg(v, REG_AX, false, d.size, dev_read(r, e->fault.gpa, d.size));
+			if (string_step(v, &d, !store, store))
+				v->backend->skip_insn(v, e, d.len);
+			return;
+		}
+	} else if (emulate_mmio(v, r, &d, e->fault.gpa)) {
+		v->backend->skip_insn(v, e, d.len);
+		return;
+	}
+	log_unsupported(v, what, insn, n, e->fault.gpa);
+	fallback(v, r, e->fault.gpa);
+}
+
+/* ------------------------------------------------------------- I/O ports */
+
+void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct range *r = find(e->io.port, true);
+	unsigned size = e->io.size;
+
+	if (!r) {
+		/* Not ours (a port outside every range, or an access that
+		 * starts before one): the real port, as without Lamina. */
+		if (e->io.string) {
+			log_unsupported(v, "string I/O on an untrapped port", NULL, 0, e->io.port);
+			v->backend->inject_exception(v, VEC_UD, false, 0);
+			return;
+		}
+		if (e->io.in) {
+			u32 val = size == 1 ? inb(e->io.port) : size == 2 ? inw(e->io.port)
+									 : inl(e->io.port);
+			set_reg(v, REG_AX, false, size, val);
+		} else {
+			u32 val = get_reg(v, REG_AX, false, size);
+
+			if (size == 1)
+				outb(e->io.port, val);
+			else if (size == 2)
+				outw(e->io.port, val);
+			else
+				outl(e->io.port, val);
+		}
+		v->backend->skip_insn(v, e, e->insn_len);
+		return;
+	}
+	if (!e->io.string) {
+		if (e->io.in)
+			set_reg(v, REG_AX, false, size, dev_read(r, e->io.port, size));
+		else
+			dev_write(r, e->io.port, size, get_reg(v, REG_AX, false, size));
+		v->backend->skip_insn(v, e, e->insn_len);
+		return;
+	}
+
+	/* INS/OUTS: one element per exit, through the decoded instruction
+	 * (segment override, address size); REP re-executes until rCX is 0. */
+	struct guest_sysregs s;
+	struct gm_phys ph = guest_phys();
+	struct decoded_insn d;
+	u8 insn[X86_MAX_INSN_LEN];
+	size_t n = 0;
+
+	v->backend->get_sysregs(v, &s);
+	if (gm_fetch_insn(&s, &ph, v->regs.rip, insn, &n) == GM_OK &&
+	    !x86_decode(insn, n, gm_code_mode(&s), &d) &&
+	    (d.op == DECODE_INS || d.op == DECODE_OUTS) && d.size == size) {
+		u64 mask = size_mask(d.mem.addr_size);
+		bool in = d.op == DECODE_INS;
+		bool flat = gm_code_mode(&s) == DECODE_64 && d.mem.seg != SEG_FS &&
+			    d.mem.seg != SEG_GS;
+		u64 la = (flat ? 0 : s.seg_base[d.mem.seg]) +
+			 (*gpr(v, in ? REG_DI : REG_SI) & mask);
+		u64 val = 0;
+		u32 pf;
+
+		if (d.rep && !(*gpr(v, REG_CX) & mask)) {
+			v->backend->skip_insn(v, e, d.len);
+			return;
+		}
+		if (in) {
+			val = dev_read(r, e->io.port, size);
+			if (write_linear(&s, la, &val, size)) {
+				if (string_step(v, &d, false, true))
+					v->backend->skip_insn(v, e, d.len);
+				return;
+			}
+		} else if (gm_read_linear(&s, &ph, la, &val, size, &pf) == GM_OK) {
+			dev_write(r, e->io.port, size, val);
+			if (string_step(v, &d, true, false))
+				v->backend->skip_insn(v, e, d.len);
+			return;
+		}
+	}
+	log_unsupported(v, "string I/O", insn, n, e->io.port);
+	fallback(v, r, e->io.port);
+}
+
+/* ------------------------------------------- trap= pass-through handlers */
+
+static u64 pt_mmio_read(void *ctx, u64 addr, unsigned size)
+{
+	volatile void *p = phys_to_virt(addr);
+
+	(void)ctx;
+	switch (size) {
+	case 1: return *(volatile u8 *)p;
+	case 2: return *(volatile u16 *)p;
+	case 4: return *(volatile u32 *)p;
+	default: return *(volatile u64 *)p;
+	}
+}
+
+static void pt_mmio_write(void *ctx, u64 addr, unsigned size, u64 val)
+{
+	volatile void *p = phys_to_virt(addr);
+
+	(void)ctx;
+	switch (size) {
+	case 1: *(volatile u8 *)p = val; break;
+	case 2: *(volatile u16 *)p = val; break;
+	case 4: *(volatile u32 *)p = val; break;
+	default: *(volatile u64 *)p = val; break;
+	}
+}
+
+static u64 pt_io_read(void *ctx, u64 port, unsigned size)
+{
+	(void)ctx;
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static void pt_io_write(void *ctx, u64 port, unsigned size, u64 val)
+{
+	(void)ctx;
+	if (size == 1)
+		outb(port, val);
+	else if (size == 2)
+		outw(port, val);
+	else
+		outl(port, val);
+}
+
+static const struct emul_handler pt_mmio = {
+	.name = "trap= pass-through", .read = pt_mmio_read, .write = pt_mmio_write,
+	.passthrough = true,
+};
+static const struct emul_handler pt_io = {
+	.name = "trap= pass-through", .read = pt_io_read, .write = pt_io_write,
+	.passthrough = true,
+};
+
+int emul_apply_options(const struct options *o)
+{
+	for (unsigned i = 0; i < o->nr_traps; i++) {
+		const struct opt_trap *t = &o->traps[i];
+		int err = t->io ? io_register(t->base, t->size, &pt_io, NULL)
+				: mmio_register(t->base, t->size, &pt_mmio, NULL);
+
+		if (err) {
+			pr_err("trap=%s:0x%llx: cannot trap this range (error %d)", t->io ? "io" : "mmio",
+			       (unsigned long long)t->base, err);
+			return err;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * Trapping the guest's accesses to chosen device registers: a registry of
+ * guest-physical ranges (MMIO: their pages are made not-present in the
+ * nested tables) and I/O-port ranges (intercepted through the backends'
+ * I/O bitmaps), each with read/write handlers.  On a trap Lamina copies
+ * the guest's instruction once, decodes it (arch/x86/decode.c), performs
+ * the access through the handler, updates registers and flags as the CPU
+ * would, and moves RIP on.
+ */
+#ifndef ARCH_X86_MMIO_H
+#define ARCH_X86_MMIO_H
+
+#include "core/vcpu.h"
+
+struct emul_handler {
+	const char *name;
+	/* Reads `size` (1, 2, 4, 8) bytes at addr: a guest-physical address
+	 * or a port number. */
+	u64 (*read)(void *ctx, u64 addr, unsigned size);
+	void (*write)(void *ctx, u64 addr, unsigned size, u64 value);
+	/* An instruction Lamina cannot emulate reaches the device itself:
+	 * the page is mapped (the port opened) for one single-stepped
+	 * instruction.  Otherwise the guest gets #UD. */
+	bool passthrough;
+};
+
+#define EMUL_MAX_RANGES 16
+
+/* Registers [base, base + size): page-aligned for MMIO.  0 or -errno. */
+int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx);
+int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx);
+
+/* Registers the pass-through traps of the `trap=` options (diagnostics:
+ * every access is trapped, emulated against the real device, counted). */
+struct options;
+int emul_apply_options(const struct options *o);
+
+/* The nested fault at gpa hits a registered MMIO range. */
+bool mmio_claims(u64 gpa);
+void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e);
+void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e);
+/* The single-step after a pass-through fallback; false if none pending. */
+bool emul_handle_debug_trap(struct vcpu *v);
+
+/* One bit per port, 1 = intercepted, 64 Ki bits plus a page of padding
+ * (the layout of both the SVM IOPM and VMX I/O bitmaps A and B); three
+ * contiguous pages, allocated on first use; NULL without memory. */
+u8 *io_intercept_bitmap(void);
+
+struct emul_stats {
+	u64 mmio_reads, mmio_writes, io_reads, io_writes;
+	u64 unsupported, fallbacks;
+};
+extern struct emul_stats emul_stats;
+
+#endif
