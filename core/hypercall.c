@@ -4,6 +4,7 @@
 #include "core/spinlock.h"
 #include "core/string.h"
 #include "core/version.h"
+#include "drivers/pci.h"
 #include "lamina/hypercall.h"
 
 static char snapshot[LOG_RING_SIZE];
@@ -16,13 +17,14 @@ static s64 read_stream(struct guest_regs *r)
 	u64 out[6] = { 0 };
 	size_t n;
 
-	if (stream != LAMINA_STREAM_STATUS && stream != LAMINA_STREAM_LOG)
+	if (stream != LAMINA_STREAM_STATUS && stream != LAMINA_STREAM_LOG &&
+	    stream != LAMINA_STREAM_PCI)
 		return -LAMINA_EINVAL;
 	spin_lock(&snapshot_lock);
 	if (offset == 0)
-		snapshot_len = stream == LAMINA_STREAM_LOG
-				       ? log_snapshot(snapshot, sizeof(snapshot))
-				       : status_format(snapshot, sizeof(snapshot));
+		snapshot_len = stream == LAMINA_STREAM_LOG ? log_snapshot(snapshot, sizeof(snapshot))
+			       : stream == LAMINA_STREAM_PCI ? pci_format(snapshot, sizeof(snapshot))
+							     : status_format(snapshot, sizeof(snapshot));
 	n = offset < snapshot_len ? MIN(snapshot_len - offset, (u64)LAMINA_HC_READ_MAX) : 0;
 	if (n)
 		memcpy(out, snapshot + offset, n);

@@ -3,6 +3,7 @@
  *
  *   laminactl status    print Lamina's status stream (key: value lines)
  *   laminactl log       print Lamina's log ring
+ *   laminactl pci       print the PCI functions Lamina found at start
  *   laminactl version   print this tool's and Lamina's version
  *
  * The ABI is in include/lamina/hypercall.h and docs/hypercalls.md.  The
@@ -188,6 +189,7 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  status    print Lamina's status (key: value lines)\n"
 	      "  log       print Lamina's log ring, oldest line first\n"
+	      "  pci       print the PCI functions Lamina found, one a line\n"
 	      "  version   print the versions of laminactl and Lamina\n"
 	      "  --help    show this help\n"
 	      "\n"
@@ -210,7 +212,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "status") && strcmp(cmd, "log") && strcmp(cmd, "version")) {
+	if (strcmp(cmd, "status") && strcmp(cmd, "log") && strcmp(cmd, "pci") &&
+	    strcmp(cmd, "version")) {
 		fprintf(stderr, "laminactl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -237,5 +240,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	return dump_stream(!strcmp(cmd, "status") ? LAMINA_STREAM_STATUS
-						   : LAMINA_STREAM_LOG);
+			   : !strcmp(cmd, "pci")  ? LAMINA_STREAM_PCI
+						  : LAMINA_STREAM_LOG);
 }

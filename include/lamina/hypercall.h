@@ -22,6 +22,7 @@
 
 #define LAMINA_STREAM_STATUS 0   /* "key: value" lines */
 #define LAMINA_STREAM_LOG    1   /* the log ring, oldest first */
+#define LAMINA_STREAM_PCI    2   /* PCI functions Lamina found, one a line */
 
 #define LAMINA_HC_READ_MAX   48  /* six 8-byte registers */
 #define LAMINA_SIGNATURE     0x414e494d414cull  /* "LAMINA" */

@@ -12,6 +12,9 @@ fuzz_multiboot2_SRCS := tests/fuzz/fuzz_multiboot2.c boot/multiboot2.c tests/uni
 fuzz_options_SRCS := tests/fuzz/fuzz_options.c core/options.c core/format.c tests/unit/hv_host.c
 fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c arch/x86/decode.c
 FUZZ_TARGETS := fuzz_multiboot2 fuzz_options fuzz_decode
+fuzz_pci_SRCS := tests/fuzz/fuzz_pci.c drivers/pci.c drivers/registry.c core/format.c \
+	tests/unit/hv_host.c
+FUZZ_TARGETS += fuzz_pci
 
 $(FUZZ_BUILD)/%: $$(%_SRCS)
 	@tools/need-pkgs.sh clang libclang-rt-14-dev

@@ -22,6 +22,16 @@ size_t status_format(char *buf, size_t size)
 	return n < size ? n : size;
 }
 
+static const char *pci_text = "00:00.0 8086:1237 class 06.00.00 host-bridge\n";
+
+size_t pci_format(char *buf, size_t size)
+{
+	size_t n = strlen(pci_text);
+
+	memcpy(buf, pci_text, n < size ? n : size);
+	return n < size ? n : size;
+}
+
 size_t log_snapshot(char *dst, size_t size)
 {
 	size_t n = log_len < size ? log_len : size;
@@ -77,6 +87,15 @@ static void status_stream(void **state)
 	assert_string_equal(buf, status_text);
 }
 
+static void pci_stream(void **state)
+{
+	char buf[256] = { 0 };
+
+	(void)state;
+	assert_int_equal(read_all(LAMINA_STREAM_PCI, buf, sizeof(buf)), strlen(pci_text));
+	assert_string_equal(buf, pci_text);
+}
+
 static void long_log_stream(void **state)
 {
 	static char buf[LOG_RING_SIZE + 64];
@@ -119,6 +138,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(probe),
 		cmocka_unit_test(status_stream),
+		cmocka_unit_test(pci_stream),
 		cmocka_unit_test(long_log_stream),
 		cmocka_unit_test(hostile_arguments),
 	};

@@ -1,0 +1,281 @@
+/*
+ * The platform's PCI configuration mechanisms and Lamina's PCI start:
+ * ECAM windows from the ACPI MCFG table when there are usable ones, else
+ * the legacy 0xCF8/0xCFC ports; enumerate, log, bind mediators.
+ *
+ * Both run before the guest starts.  Once the guest runs, it owns 0xCF8
+ * too: Lamina's own legacy accesses must then go through the I/O
+ * trapping framework (which keeps the guest's 0xCF8 value), not here.
+ */
+#include "arch/x86/acpi.h"
+#include "arch/x86/paging.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/spinlock.h"
+#include "drivers/pci.h"
+#include "drivers/registry.h"
+
+#define PCI_ADDR_PORT 0xcf8
+#define PCI_DATA_PORT 0xcfc
+#define PCI_ADDR_ENABLE 0x80000000u
+#define LOG_DEVICES_MAX 64
+
+static inline void port_out32(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u32 port_in32(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void port_out16(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u16 port_in16(u16 port)
+{
+	u16 v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void port_out8(u16 port, u8 v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 port_in8(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* Legacy mechanism #1: segment 0, 256 bytes per function. */
+static spinlock_t legacy_lock;
+
+static bool legacy_reaches(void *ctx, u16 seg, u8 bus)
+{
+	(void)ctx;
+	(void)bus;
+	return seg == 0;
+}
+
+static u32 legacy_address(struct pci_addr a, u16 off)
+{
+	return PCI_ADDR_ENABLE | (u32)a.bus << 16 | (u32)a.dev << 11 | (u32)a.fn << 8 | (off & 0xfc);
+}
+
+static u32 legacy_read(void *ctx, struct pci_addr a, u16 off, unsigned width)
+{
+	u16 port = PCI_DATA_PORT + (off & 3);
+	u32 v;
+
+	(void)ctx;
+	spin_lock(&legacy_lock);
+	port_out32(PCI_ADDR_PORT, legacy_address(a, off));
+	v = width == 1 ? port_in8(port) : width == 2 ? port_in16(port) : port_in32(port);
+	spin_unlock(&legacy_lock);
+	return v;
+}
+
+static void legacy_write(void *ctx, struct pci_addr a, u16 off, unsigned width, u32 v)
+{
+	u16 port = PCI_DATA_PORT + (off & 3);
+
+	(void)ctx;
+	spin_lock(&legacy_lock);
+	port_out32(PCI_ADDR_PORT, legacy_address(a, off));
+	if (width == 1)
+		port_out8(port, v);
+	else if (width == 2)
+		port_out16(port, v);
+	else
+		port_out32(port, v);
+	spin_unlock(&legacy_lock);
+}
+
+static const struct pci_cfg_ops legacy_ops = {
+	.name = "legacy 0xcf8",
+	.reaches = legacy_reaches,
+	.read = legacy_read,
+	.write = legacy_write,
+};
+
+/* ECAM: every window is identity-mapped in Lamina's address space. */
+struct ecam_set {
+	struct pci_ecam win[PCI_MAX_ECAM];
+	unsigned n;
+};
+
+static struct ecam_set ecam;
+
+static const struct pci_ecam *ecam_window(const struct ecam_set *s, u16 seg, u8 bus)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->win[i].seg == seg && bus >= s->win[i].bus_start && bus <= s->win[i].bus_end)
+			return &s->win[i];
+	return NULL;
+}
+
+static bool ecam_reaches(void *ctx, u16 seg, u8 bus)
+{
+	return ecam_window(ctx, seg, bus) != NULL;
+}
+
+static u32 ecam_read(void *ctx, struct pci_addr a, u16 off, unsigned width)
+{
+	const struct pci_ecam *w = ecam_window(ctx, a.seg, a.bus);
+	void *p;
+
+	if (!w)
+		return 0xffffffffu;
+	p = phys_to_virt(pci_ecam_address(w, a, off));
+	if (width == 1)
+		return *(volatile u8 *)p;
+	if (width == 2)
+		return *(volatile u16 *)p;
+	return *(volatile u32 *)p;
+}
+
+static void ecam_write(void *ctx, struct pci_addr a, u16 off, unsigned width, u32 v)
+{
+	const struct pci_ecam *w = ecam_window(ctx, a.seg, a.bus);
+	void *p;
+
+	if (!w)
+		return;
+	p = phys_to_virt(pci_ecam_address(w, a, off));
+	if (width == 1)
+		*(volatile u8 *)p = v;
+	else if (width == 2)
+		*(volatile u16 *)p = v;
+	else
+		*(volatile u32 *)p = v;
+}
+
+static const struct pci_cfg_ops ecam_ops = {
+	.name = "ecam",
+	.reaches = ecam_reaches,
+	.read = ecam_read,
+	.write = ecam_write,
+};
+
+static const struct pci_cfg legacy_cfg = { &legacy_ops, NULL, PCI_CFG_SIZE };
+static const struct pci_cfg ecam_cfg = { &ecam_ops, &ecam, PCI_CFG_EXT_SIZE };
+
+/* The mechanism Lamina uses, or NULL when there is none. */
+const struct pci_cfg *pci_platform;
+
+static bool legacy_present(void)
+{
+	u32 saved = port_in32(PCI_ADDR_PORT), back;
+
+	port_out32(PCI_ADDR_PORT, PCI_ADDR_ENABLE);
+	back = port_in32(PCI_ADDR_PORT);
+	port_out32(PCI_ADDR_PORT, saved);
+	return back == PCI_ADDR_ENABLE;
+}
+
+/* Keeps the MCFG windows Lamina can reach: inside its identity map and
+ * clear of its own region. */
+static void ecam_setup(u64 loader_rsdp)
+{
+	struct acpi_header *mcfg = acpi_find_table(acpi_find_rsdp(loader_rsdp), "MCFG");
+	struct pci_ecam found[PCI_MAX_ECAM];
+	unsigned n;
+
+	if (!mcfg)
+		return;
+	n = pci_mcfg_parse(mcfg, mcfg->length, found, PCI_MAX_ECAM);
+	for (unsigned i = 0; i < n; i++) {
+		const struct pci_ecam *w = &found[i];
+		u64 lo = w->base + ((u64)w->bus_start << 20);
+		u64 len = ((u64)w->bus_end - w->bus_start + 1) << 20;
+
+		if (lo + len > paging_identity_limit() ||
+		    ranges_overlap(lo, len, hv_region.base, hv_region.size)) {
+			pr_warn("pci: ECAM window 0x%llx (segment %u) out of reach, ignored",
+				(unsigned long long)lo, w->seg);
+			continue;
+		}
+		ecam.win[ecam.n++] = *w;
+	}
+	if (ecam.n) {
+		/* A firmware whose MCFG points at nothing: check one function
+		 * both ways before trusting the table. */
+		struct pci_addr host = { 0, 0, 0, 0 };
+		u32 via_ecam, via_legacy;
+
+		if (legacy_present() && !pci_cfg_read(&ecam_cfg, host, 0, 4, &via_ecam) &&
+		    !pci_cfg_read(&legacy_cfg, host, 0, 4, &via_legacy) && via_ecam != via_legacy) {
+			pr_warn("pci: ECAM disagrees with the legacy mechanism at 00:00.0 "
+				"(%08x vs %08x); using legacy", via_ecam, via_legacy);
+			ecam.n = 0;
+		}
+	}
+}
+
+static void log_devices(void)
+{
+	unsigned shown = MIN(pci_devices.count, (unsigned)LOG_DEVICES_MAX);
+
+	for (unsigned i = 0; i < shown; i++) {
+		char line[200];
+		struct textbuf tb = { line, sizeof(line), 0 };
+
+		pci_dev_format(&pci_devices.devs[i], &tb);
+		pr_info("pci %s", line);
+	}
+	if (pci_devices.count > shown || pci_devices.dropped)
+		pr_info("pci: %u more functions not listed here (laminactl pci)",
+			pci_devices.count - shown + pci_devices.dropped);
+}
+
+void pci_init(u64 loader_rsdp)
+{
+	ecam_setup(loader_rsdp);
+	if (ecam.n) {
+		pci_platform = &ecam_cfg;
+		for (unsigned i = 0; i < ecam.n; i++)
+			pci_enumerate(&ecam_cfg, ecam.win[i].seg, ecam.win[i].bus_start,
+				      ecam.win[i].bus_end, &pci_devices);
+	} else if (legacy_present()) {
+		pci_platform = &legacy_cfg;
+		pci_enumerate(&legacy_cfg, 0, 0, 255, &pci_devices);
+	} else {
+		pr_warn("pci: no configuration mechanism found; no devices mediated");
+		return;
+	}
+	if (pci_platform == &ecam_cfg)
+		pr_info("pci: %u functions on %u buses via ECAM at 0x%llx (%u window%s)",
+			pci_devices.count + pci_devices.dropped, pci_devices.buses,
+			(unsigned long long)ecam.win[0].base, ecam.n, ecam.n == 1 ? "" : "s");
+	else
+		pr_info("pci: %u functions on %u buses via legacy 0xcf8",
+			pci_devices.count + pci_devices.dropped, pci_devices.buses);
+	if (pci_devices.bad_bridges)
+		pr_warn("pci: %u bridges with bad bus numbers not followed",
+			pci_devices.bad_bridges);
+	log_devices();
+	pci_bind_all();
+}
+
+/* Config access for mediators, through the mechanism chosen at start. */
+int pci_read(struct pci_addr a, u16 off, unsigned width, u32 *val)
+{
+	return pci_cfg_read(pci_platform, a, off, width, val);
+}
+
+int pci_write(struct pci_addr a, u16 off, unsigned width, u32 val)
+{
+	return pci_cfg_write(pci_platform, a, off, width, val);
+}
