@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/guard.h"
 #include "arch/x86/legacy.h"
+#include "arch/x86/mmio.h"
 #include "arch/x86/linux.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/paging.h"
@@ -168,6 +169,8 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	if (nested_init(hv_backend->nested_format, paging_identity_limit()) || guard_init())
 		fail("out of memory building nested page tables");
 	pr_info("backend: %s, nested paging %s", hv_backend->name, hv_backend->paging);
+	if (emul_apply_options(&options))
+		fail("cannot set up the trap= ranges");
 
 	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
 	pci_init(boot_info.acpi_rsdp);

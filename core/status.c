@@ -1,5 +1,6 @@
 /* The status text served to `laminactl status`. */
 #include "arch/x86/guard.h"
+#include "arch/x86/mmio.h"
 #include "core/format.h"
 #include "core/hypercall.h"
 #include "core/mem.h"
@@ -39,6 +40,15 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "guard_blocked_writes: %llu\n", (unsigned long long)guard_stats.writes);
 	textbuf_printf(&tb, "guard_blocked_fetches: %llu\n",
 		       (unsigned long long)guard_stats.fetches);
+	textbuf_printf(&tb, "emul_mmio: %llu reads, %llu writes\n",
+		       (unsigned long long)emul_stats.mmio_reads,
+		       (unsigned long long)emul_stats.mmio_writes);
+	textbuf_printf(&tb, "emul_io: %llu reads, %llu writes\n",
+		       (unsigned long long)emul_stats.io_reads,
+		       (unsigned long long)emul_stats.io_writes);
+	textbuf_printf(&tb, "emul_unsupported: %llu (%llu passed through)\n",
+		       (unsigned long long)emul_stats.unsupported,
+		       (unsigned long long)emul_stats.fallbacks);
 	textbuf_printf(&tb, "pci_devices: %u\n", pci_devices.count + pci_devices.dropped);
 	return tb.len;
 }
