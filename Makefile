@@ -49,6 +49,7 @@ all: $(BUILD)/lamina.elf $(BUILD)/laminactl
 -include tests/system/chain.mk
 -include tests/system/robust.mk
 -include tests/system/emul.mk
+-include tests/system/pci.mk
 -include tests/fuzz/fuzz.mk
 -include guest/guest.mk
 

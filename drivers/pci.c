@@ -467,6 +467,55 @@ void pci_config_write_observed(struct pci_addr a, u16 off, unsigned width, u32 v
 		d->mediator->config_written(d, off, width, val);
 }
 
+#define PCI_ADDR_PORT 0xcf8
+#define PCI_DATA_PORT 0xcfc
+
+u32 pci_legacy_trap_read(struct pci_legacy_trap *t, u16 port, unsigned size)
+{
+	if (port == PCI_ADDR_PORT && size == 4)
+		return t->cf8;
+	if (port >= PCI_DATA_PORT)
+		t->io->out(PCI_ADDR_PORT, 4, t->cf8);
+	return t->io->in(port, size);
+}
+
+void pci_legacy_trap_write(struct pci_legacy_trap *t, u16 port, unsigned size, u32 val)
+{
+	struct pci_addr a;
+	u16 off;
+
+	if (port == PCI_ADDR_PORT && size == 4) {
+		t->cf8 = val;
+		t->io->out(PCI_ADDR_PORT, 4, val);
+		return;
+	}
+	if (port < PCI_DATA_PORT) {
+		t->io->out(port, size, val);
+		return;
+	}
+	t->io->out(PCI_ADDR_PORT, 4, t->cf8);
+	t->io->out(port, size, val);
+	if (pci_legacy_decode(t->cf8, port, &a, &off))
+		pci_config_write_observed(a, off, size, val);
+}
+
+void pci_ecam_write_observed(const struct pci_ecam *w, unsigned n, u64 pa, unsigned size,
+			     u64 val)
+{
+	struct pci_addr a;
+	u16 off;
+
+	if (!pci_ecam_decode(w, n, pa, &a, &off))
+		return;
+	if (size == 8) {
+		pci_config_write_observed(a, off, 4, (u32)val);
+		if (off + 4 < PCI_CFG_EXT_SIZE)
+			pci_config_write_observed(a, off + 4, 4, (u32)(val >> 32));
+		return;
+	}
+	pci_config_write_observed(a, off, size, (u32)val);
+}
+
 size_t pci_format(char *buf, size_t size)
 {
 	struct textbuf tb = { buf, size, 0 };

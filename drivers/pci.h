@@ -190,6 +190,31 @@ struct pci_dev *pci_find(struct pci_addr a);
  */
 void pci_config_write_observed(struct pci_addr a, u16 off, unsigned width, u32 val);
 
+/*
+ * Trapping the guest's config writes (drivers/pci_hw.c registers these
+ * with the I/O trapping framework, arch/x86/mmio.h, once a mediator is
+ * bound).  Legacy: Lamina keeps the guest's 0xCF8 value and performs
+ * every access to 0xCF8-0xCFF for it through `io`, observing the writes
+ * to 0xCFC-0xCFF; other widths at 0xCF8-0xCFB (0xCF9 is the reset
+ * control register on many chipsets) pass straight through.
+ */
+struct pci_port_ops {
+	u32 (*in)(u16 port, unsigned size);
+	void (*out)(u16 port, unsigned size, u32 val);
+};
+
+struct pci_legacy_trap {
+	const struct pci_port_ops *io;
+	u32 cf8; /* the guest's address register */
+};
+
+u32 pci_legacy_trap_read(struct pci_legacy_trap *t, u16 port, unsigned size);
+void pci_legacy_trap_write(struct pci_legacy_trap *t, u16 port, unsigned size, u32 val);
+/* A guest write of `size` bytes (1, 2, 4 or 8) at pa in an ECAM window,
+ * already performed: observed as config writes (8 bytes as two dwords). */
+void pci_ecam_write_observed(const struct pci_ecam *w, unsigned n, u64 pa, unsigned size,
+			     u64 val);
+
 /* The address a BAR is decoded at now, or PCI_BAR_UNMAPPED when the
  * command register disables its decode or it is not implemented. */
 #define PCI_BAR_UNMAPPED (~0ull)

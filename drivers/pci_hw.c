@@ -3,11 +3,13 @@
  * ECAM windows from the ACPI MCFG table when there are usable ones, else
  * the legacy 0xCF8/0xCFC ports; enumerate, log, bind mediators.
  *
- * Both run before the guest starts.  Once the guest runs, it owns 0xCF8
- * too: Lamina's own legacy accesses must then go through the I/O
- * trapping framework (which keeps the guest's 0xCF8 value), not here.
+ * When a mediator is bound, the guest's config writes are trapped
+ * (0xCF8-0xCFF always, the ECAM pages of the mediated functions) so that
+ * pci_config_write_observed() sees BAR moves.  Lamina's own legacy
+ * accesses put the guest's 0xCF8 value back afterwards.
  */
 #include "arch/x86/acpi.h"
+#include "arch/x86/mmio.h"
 #include "arch/x86/paging.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -59,6 +61,27 @@ static inline u8 port_in8(u16 port)
 	return v;
 }
 
+static u32 hw_port_in(u16 port, unsigned size)
+{
+	return size == 1 ? port_in8(port) : size == 2 ? port_in16(port) : port_in32(port);
+}
+
+static void hw_port_out(u16 port, unsigned size, u32 v)
+{
+	if (size == 1)
+		port_out8(port, v);
+	else if (size == 2)
+		port_out16(port, v);
+	else
+		port_out32(port, v);
+}
+
+static const struct pci_port_ops hw_ports = { hw_port_in, hw_port_out };
+
+/* The guest's 0xCF8 as Lamina keeps it while trapping the ports; also
+ * what Lamina's own accesses leave behind. */
+static struct pci_legacy_trap legacy_trap = { &hw_ports, 0 };
+
 /* Legacy mechanism #1: segment 0, 256 bytes per function. */
 static spinlock_t legacy_lock;
 
@@ -82,7 +105,8 @@ static u32 legacy_read(void *ctx, struct pci_addr a, u16 off, unsigned width)
 	(void)ctx;
 	spin_lock(&legacy_lock);
 	port_out32(PCI_ADDR_PORT, legacy_address(a, off));
-	v = width == 1 ? port_in8(port) : width == 2 ? port_in16(port) : port_in32(port);
+	v = hw_port_in(port, width);
+	port_out32(PCI_ADDR_PORT, legacy_trap.cf8);
 	spin_unlock(&legacy_lock);
 	return v;
 }
@@ -94,12 +118,8 @@ static void legacy_write(void *ctx, struct pci_addr a, u16 off, unsigned width, 
 	(void)ctx;
 	spin_lock(&legacy_lock);
 	port_out32(PCI_ADDR_PORT, legacy_address(a, off));
-	if (width == 1)
-		port_out8(port, v);
-	else if (width == 2)
-		port_out16(port, v);
-	else
-		port_out32(port, v);
+	hw_port_out(port, width, v);
+	port_out32(PCI_ADDR_PORT, legacy_trap.cf8);
 	spin_unlock(&legacy_lock);
 }
 
@@ -177,11 +197,12 @@ const struct pci_cfg *pci_platform;
 
 static bool legacy_present(void)
 {
-	u32 saved = port_in32(PCI_ADDR_PORT), back;
+	u32 back;
 
+	legacy_trap.cf8 = port_in32(PCI_ADDR_PORT);
 	port_out32(PCI_ADDR_PORT, PCI_ADDR_ENABLE);
 	back = port_in32(PCI_ADDR_PORT);
-	port_out32(PCI_ADDR_PORT, saved);
+	port_out32(PCI_ADDR_PORT, legacy_trap.cf8);
 	return back == PCI_ADDR_ENABLE;
 }
 
@@ -240,15 +261,101 @@ static void log_devices(void)
 			pci_devices.count - shown + pci_devices.dropped);
 }
 
+/* ---- the guest's config writes, for mediators ------------------------- */
+
+static u64 trap_port_read(void *ctx, u64 port, unsigned size)
+{
+	u32 v;
+
+	(void)ctx;
+	spin_lock(&legacy_lock);
+	v = pci_legacy_trap_read(&legacy_trap, port, size);
+	spin_unlock(&legacy_lock);
+	return v;
+}
+
+static void trap_port_write(void *ctx, u64 port, unsigned size, u64 val)
+{
+	(void)ctx;
+	spin_lock(&legacy_lock);
+	pci_legacy_trap_write(&legacy_trap, port, size, val);
+	spin_unlock(&legacy_lock);
+}
+
+static u64 trap_ecam_read(void *ctx, u64 pa, unsigned size)
+{
+	volatile void *p = phys_to_virt(pa);
+
+	(void)ctx;
+	switch (size) {
+	case 1: return *(volatile u8 *)p;
+	case 2: return *(volatile u16 *)p;
+	case 4: return *(volatile u32 *)p;
+	default: return *(volatile u64 *)p;
+	}
+}
+
+static void trap_ecam_write(void *ctx, u64 pa, unsigned size, u64 val)
+{
+	volatile void *p = phys_to_virt(pa);
+
+	(void)ctx;
+	switch (size) {
+	case 1: *(volatile u8 *)p = val; break;
+	case 2: *(volatile u16 *)p = val; break;
+	case 4: *(volatile u32 *)p = val; break;
+	default: *(volatile u64 *)p = val; break;
+	}
+	pci_ecam_write_observed(ecam.win, ecam.n, pa, size, val);
+}
+
+/* An instruction the emulator does not know reaches the device itself
+ * (the write is then not observed; it is logged by the framework). */
+static const struct emul_handler port_handler = {
+	.name = "pci config ports", .read = trap_port_read, .write = trap_port_write,
+	.passthrough = true,
+};
+static const struct emul_handler ecam_handler = {
+	.name = "pci ecam", .read = trap_ecam_read, .write = trap_ecam_write,
+	.passthrough = true,
+};
+
+/* Traps the config space of mediated functions: nothing when no device
+ * has a mediator, so the guest keeps direct access. */
+static void trap_config_writes(bool legacy)
+{
+	unsigned mediated = 0;
+	int err;
+
+	for (unsigned i = 0; i < pci_devices.count; i++) {
+		const struct pci_dev *d = &pci_devices.devs[i];
+		const struct pci_ecam *w = ecam_window(&ecam, d->addr.seg, d->addr.bus);
+
+		if (!d->mediator)
+			continue;
+		mediated++;
+		if (w && (err = mmio_register(pci_ecam_address(w, d->addr, 0), PAGE_SIZE,
+					      &ecam_handler, NULL)))
+			pr_warn("pci: cannot trap the ECAM page of a mediated function (error %d); "
+				"BAR moves through it go unseen", err);
+	}
+	/* The guest may use the ports for segment 0 even with ECAM (Linux
+	 * does for offsets below 256). */
+	if (mediated && legacy && (err = io_register(PCI_ADDR_PORT, 8, &port_handler, NULL)))
+		pr_warn("pci: cannot trap ports 0xcf8-0xcff (error %d); BAR moves go unseen", err);
+}
+
 void pci_init(u64 loader_rsdp)
 {
+	bool legacy = legacy_present();
+
 	ecam_setup(loader_rsdp);
 	if (ecam.n) {
 		pci_platform = &ecam_cfg;
 		for (unsigned i = 0; i < ecam.n; i++)
 			pci_enumerate(&ecam_cfg, ecam.win[i].seg, ecam.win[i].bus_start,
 				      ecam.win[i].bus_end, &pci_devices);
-	} else if (legacy_present()) {
+	} else if (legacy) {
 		pci_platform = &legacy_cfg;
 		pci_enumerate(&legacy_cfg, 0, 0, 255, &pci_devices);
 	} else {
@@ -256,17 +363,20 @@ void pci_init(u64 loader_rsdp)
 		return;
 	}
 	if (pci_platform == &ecam_cfg)
-		pr_info("pci: %u functions on %u buses via ECAM at 0x%llx (%u window%s)",
+		pr_info("pci: %u functions on %u bus%s via ECAM at 0x%llx (%u window%s)",
 			pci_devices.count + pci_devices.dropped, pci_devices.buses,
+			pci_devices.buses == 1 ? "" : "es",
 			(unsigned long long)ecam.win[0].base, ecam.n, ecam.n == 1 ? "" : "s");
 	else
-		pr_info("pci: %u functions on %u buses via legacy 0xcf8",
-			pci_devices.count + pci_devices.dropped, pci_devices.buses);
+		pr_info("pci: %u functions on %u bus%s via legacy 0xcf8",
+			pci_devices.count + pci_devices.dropped, pci_devices.buses,
+			pci_devices.buses == 1 ? "" : "es");
 	if (pci_devices.bad_bridges)
 		pr_warn("pci: %u bridges with bad bus numbers not followed",
 			pci_devices.bad_bridges);
 	log_devices();
-	pci_bind_all();
+	if (pci_bind_all())
+		trap_config_writes(legacy);
 }
 
 /* Config access for mediators, through the mechanism chosen at start. */

@@ -660,6 +660,97 @@ static void guest_moves_bars(void **state)
 	assert_int_equal(d->subordinate, 5);
 }
 
+/* Ports 0xcf8-0xcff in front of the fake config space. */
+static u32 hw_cf8;
+static u16 last_other_port;
+static u32 last_other_val;
+
+static u32 port_in(u16 port, unsigned size)
+{
+	struct pci_addr a;
+	u16 off;
+
+	if (port == 0xcf8 && size == 4)
+		return hw_cf8;
+	if (pci_legacy_decode(hw_cf8, port, &a, &off))
+		return fake_read(NULL, a, off, size);
+	return 0xffffffffu;
+}
+
+static void port_out(u16 port, unsigned size, u32 val)
+{
+	struct pci_addr a;
+	u16 off;
+
+	if (port == 0xcf8 && size == 4) {
+		hw_cf8 = val;
+	} else if (port >= 0xcfc) {
+		if (pci_legacy_decode(hw_cf8, port, &a, &off))
+			fake_write(NULL, a, off, size, val);
+	} else {
+		last_other_port = port;
+		last_other_val = val;
+	}
+}
+
+static const struct pci_port_ops fake_ports = { port_in, port_out };
+
+static void legacy_port_trap(void **state)
+{
+	struct pci_legacy_trap t = { &fake_ports, 0 };
+	u32 nv_bar2 = 0x80000000u | 2 << 11 | 0x18;
+
+	(void)state;
+	machine_for_writes();
+	pci_bind_all();
+	/* the guest programs its address register; Lamina meanwhile uses
+	 * the real one for itself: the guest still reads its own value back */
+	pci_legacy_trap_write(&t, 0xcf8, 4, nv_bar2);
+	hw_cf8 = 0x80000000u;
+	assert_int_equal(pci_legacy_trap_read(&t, 0xcf8, 4), nv_bar2);
+	assert_int_equal(pci_legacy_trap_read(&t, 0xcfc, 4), 0xc001);
+	/* enable I/O decode through the ports, then move BAR2 */
+	pci_legacy_trap_write(&t, 0xcf8, 4, 0x80000000u | 2 << 11 | PCI_COMMAND);
+	pci_legacy_trap_write(&t, 0xcfc, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	assert_int_equal(nr_moves, 1);
+	assert_int_equal(moves[0].bar, 2);
+	assert_int_equal(moves[0].to, 0xc000);
+	pci_legacy_trap_write(&t, 0xcf8, 4, nv_bar2);
+	pci_legacy_trap_write(&t, 0xcfd, 1, 0xe0); /* byte 1 of BAR2 */
+	assert_int_equal(nr_moves, 2);
+	assert_int_equal(moves[1].to, 0xe000);
+	assert_int_equal(pci_legacy_trap_read(&t, 0xcfc, 4), 0xe001); /* the device has it */
+	/* 0xcf9 (reset control) and a disabled address pass through */
+	pci_legacy_trap_write(&t, 0xcf9, 1, 0x06);
+	assert_int_equal(last_other_port, 0xcf9);
+	assert_int_equal(last_other_val, 6);
+	pci_legacy_trap_write(&t, 0xcf8, 4, nv_bar2 & ~0x80000000u);
+	pci_legacy_trap_write(&t, 0xcfc, 4, 0);
+	assert_int_equal(nr_moves, 2);
+	assert_int_equal(pci_find((struct pci_addr){ 0, 0, 2, 0 })->bar[2].base, 0xe000);
+}
+
+static void ecam_write_observed(void **state)
+{
+	struct pci_ecam w = { 0xb0000000, 0, 0, 255 };
+	u64 bar0 = 0xb0000000 + (2 << 15) + PCI_BAR0;
+
+	(void)state;
+	machine_for_writes();
+	pci_bind_all();
+	pci_config_write_observed((struct pci_addr){ 0, 0, 2, 0 }, PCI_COMMAND, 2, 0);
+	nr_moves = 0;
+	/* one 8-byte store moves both halves of the 64-bit BAR */
+	pci_ecam_write_observed(&w, 1, bar0, 8, 0x0000000300004000ull);
+	pci_ecam_write_observed(&w, 1, bar0 - PCI_BAR0 + PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(nr_moves, 1);
+	assert_int_equal(moves[0].to, 0x300004000ull);
+	/* outside every window, or at the very end of a function's space */
+	pci_ecam_write_observed(&w, 1, 0xa0000000, 4, 0);
+	pci_ecam_write_observed(&w, 1, 0xb0000000 + (2 << 15) + 0xffc, 8, ~0ull);
+	assert_int_equal(nr_moves, 1);
+}
+
 static void pci_stream_text(void **state)
 {
 	char buf[512];
@@ -698,6 +789,8 @@ int main(void)
 		cmocka_unit_test_setup(formatting, setup),
 		cmocka_unit_test_setup(registry_binding, setup),
 		cmocka_unit_test_setup(guest_moves_bars, setup),
+		cmocka_unit_test_setup(legacy_port_trap, setup),
+		cmocka_unit_test_setup(ecam_write_observed, setup),
 		cmocka_unit_test_setup(pci_stream_text, setup),
 	};
 
