@@ -23,6 +23,7 @@
 #include "core/time.h"
 #include "core/version.h"
 #include "drivers/pci.h"
+#include "drivers/registry.h"
 
 #define ENOMEM 12
 
@@ -173,6 +174,8 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 		fail("cannot set up the trap= ranges");
 
 	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
+	if (options.pci_watch)
+		pci_watch_enable(options.pci_watch >> 16, options.pci_watch & 0xffff);
 	pci_init(boot_info.acpi_rsdp);
 
 	struct vcpu *v = &boot_vcpu;

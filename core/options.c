@@ -191,6 +191,26 @@ static int set_trap(struct word val, struct options *o)
 	return 0;
 }
 
+/* pciwatch=<vendor>:<device>, both 4 hex digits. */
+static int set_pciwatch(struct word val, struct options *o)
+{
+	if (val.len != 9 || val.s[4] != ':')
+		return -EINVAL;
+	o->pci_watch = 0;
+	for (size_t i = 0; i < 9; i++) {
+		char c = val.s[i] | 0x20;
+
+		if (i == 4)
+			continue;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+		o->pci_watch = o->pci_watch << 4 | (c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	if ((o->pci_watch >> 16) == 0xffff || (o->pci_watch >> 16) == 0)
+		return -EINVAL;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
@@ -202,6 +222,7 @@ static const struct {
 	{ "boot", set_boot },
 	{ "selftest", set_selftest },
 	{ "trap", set_trap },
+	{ "pciwatch", set_pciwatch },
 };
 
 static int apply_option(struct word opt, struct options *o)

@@ -31,6 +31,7 @@ struct options {
 	bool selftest_fault;       /* selftest=fault: crash on purpose (checks the report) */
 	struct opt_trap traps[OPT_MAX_TRAPS]; /* trap= (diagnostics, repeatable) */
 	unsigned nr_traps;
+	u32 pci_watch;             /* pciwatch=<vendor>:<device> (vendor << 16 | device), 0: none */
 	char taken[256];           /* the options as understood, for the banner */
 };
 

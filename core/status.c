@@ -50,5 +50,7 @@ size_t status_format(char *buf, size_t size)
 		       (unsigned long long)emul_stats.unsupported,
 		       (unsigned long long)emul_stats.fallbacks);
 	textbuf_printf(&tb, "pci_devices: %u\n", pci_devices.count + pci_devices.dropped);
+	textbuf_printf(&tb, "pci_config_writes: %llu\n", (unsigned long long)pci_stats.config_writes);
+	textbuf_printf(&tb, "pci_bar_moves: %llu\n", (unsigned long long)pci_stats.bar_moves);
 	return tb.len;
 }

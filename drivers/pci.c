@@ -397,6 +397,8 @@ struct pci_dev *pci_find(struct pci_addr a)
 	return NULL;
 }
 
+struct pci_stats pci_stats;
+
 u64 pci_bar_decoded(const struct pci_dev *d, unsigned i)
 {
 	const struct pci_bar *b;
@@ -448,6 +450,7 @@ void pci_config_write_observed(struct pci_addr a, u16 off, unsigned width, u32 v
 	if (!d || (width != 1 && width != 2 && width != 4) || (off & (width - 1)) ||
 	    off + width > PCI_CFG_EXT_SIZE)
 		return;
+	pci_stats.config_writes++;
 	for (unsigned i = 0; i < PCI_MAX_BARS; i++)
 		before[i] = pci_bar_decoded(d, i);
 	for (unsigned k = 0; k < width; k++)
@@ -460,8 +463,10 @@ void pci_config_write_observed(struct pci_addr a, u16 off, unsigned width, u32 v
 	for (unsigned i = 0; i < PCI_MAX_BARS; i++) {
 		u64 now = pci_bar_decoded(d, i);
 
-		if (now != before[i] && d->mediator->bar_moved)
+		if (now != before[i] && d->mediator->bar_moved) {
+			pci_stats.bar_moves++;
 			d->mediator->bar_moved(d, i, before[i], now);
+		}
 	}
 	if (d->mediator->config_written)
 		d->mediator->config_written(d, off, width, val);

@@ -229,6 +229,13 @@ extern const struct pci_cfg *pci_platform;
 int pci_read(struct pci_addr a, u16 off, unsigned width, u32 *val);
 int pci_write(struct pci_addr a, u16 off, unsigned width, u32 val);
 
+/* Counters for `laminactl status`. */
+struct pci_stats {
+	u64 config_writes; /* observed guest writes to recorded functions */
+	u64 bar_moves;     /* BAR-move events delivered to mediators */
+};
+extern struct pci_stats pci_stats;
+
 /* The text of the `pci` hypercall stream: one line per device. */
 size_t pci_format(char *buf, size_t size);
 

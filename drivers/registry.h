@@ -65,4 +65,7 @@ unsigned pci_bind(struct pci_topology *t, const struct pci_mediator *const *meds
  * each binding. */
 unsigned pci_bind_all(void);
 
+/* The diagnostic mediator of the pciwatch= option (drivers/watch.c). */
+void pci_watch_enable(u16 vendor, u16 device);
+
 #endif

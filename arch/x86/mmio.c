@@ -8,6 +8,7 @@
 #include "arch/x86/mmio.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/decode.h"
+#include "arch/x86/emulate.h"
 #include "arch/x86/guest_mem.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/pagetable.h"
@@ -49,8 +50,6 @@ static inline void outl(u16 port, u32 v)
 {
 	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
-#define RFLAGS_ARITH 0x8d5ull /* CF PF AF ZF SF OF */
-#define RFLAGS_DF BIT(10)
 
 struct range {
 	u64 base, size;
@@ -65,10 +64,12 @@ static unsigned nr_ranges;
 static u8 *io_bitmap;
 static struct ratelimit emul_log_limit;
 
-/* A pass-through fallback in progress: the page mapped or the ports
- * opened for one single-stepped instruction. */
-static struct range *pending;
-static u64 pending_page;
+/* A pass-through fallback in progress on a vCPU: the page mapped or the
+ * ports opened for one single-stepped instruction. */
+static struct {
+	struct range *range;
+	u64 page;
+} pending[MAX_CPUS];
 
 u8 *io_intercept_bitmap(void)
 {
@@ -181,116 +182,20 @@ static struct gm_phys guest_phys(void)
 	return ph;
 }
 
-/* Writes len (<= 8) bytes at a guest linear address, with the guest's
- * write permission checks; false if Lamina cannot or may not. */
-static bool write_linear(const struct guest_sysregs *s, u64 la, const void *src, size_t len)
+/* Where a guest write of len bytes at a linear address lands, with the
+ * guest's write permission checks; false if it crosses a page or Lamina
+ * cannot or may not write there. */
+static bool writable_gpa(const struct guest_sysregs *s, u64 la, size_t len, u64 *gpa)
 {
 	struct gm_phys ph = guest_phys();
-	const u8 *p = src;
+	u32 pf;
 
-	while (len) {
-		u64 gpa;
-		u32 pf;
-		size_t chunk = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
-
-		if (gm_translate(s, &ph, la, GM_WRITE | (s->cpl == 3 ? GM_USER : 0), &gpa, &pf) ||
-		    gpa + chunk > paging_identity_limit() ||
-		    ranges_overlap(gpa, chunk, hv_region.base, hv_region.size) || find(gpa, false))
-			return false;
-		memcpy(phys_to_virt(gpa), p, chunk);
-		p += chunk;
-		la += chunk;
-		len -= chunk;
-	}
-	return true;
-}
-
-/* ----------------------------------------------------------- registers */
-
-static u64 *gpr(struct vcpu *v, unsigned n)
-{
-	/* Encoding order (AX CX DX BX SP BP SI DI R8..) to struct guest_regs. */
-	static const u8 slot[16] = { 0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15 };
-
-	return &((u64 *)&v->regs)[slot[n & 15]];
-}
-
-static u64 size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
-static u64 get_reg(struct vcpu *v, unsigned n, bool high8, unsigned size)
-{
-	u64 r = *gpr(v, n);
-
-	return (high8 ? r >> 8 : r) & size_mask(size);
-}
-
-/* A write of `size` bytes to a register: 8 and 16 bits merge, 32 bits
- * zero-extend to 64, as the CPU does. */
-static void set_reg(struct vcpu *v, unsigned n, bool high8, unsigned size, u64 val)
-{
-	u64 *r = gpr(v, n);
-
-	if (high8)
-		*r = (*r & ~0xff00ull) | (val & 0xff) << 8;
-	else if (size == 4)
-		*r = (u32)val;
-	else
-		*r = (*r & ~size_mask(size)) | (val & size_mask(size));
-}
-
-/* Adds delta to a register as an address of addr_size bytes (rSI, rDI,
- * rCX of string instructions). */
-static void add_addr_reg(struct vcpu *v, unsigned n, unsigned addr_size, s64 delta)
-{
-	set_reg(v, n, false, addr_size, *gpr(v, n) + delta);
-}
-
-/* ------------------------------------------------------------------ ALU */
-
-/* Runs the guest's ALU operation on this CPU so the flags are exactly the
- * hardware's; only the arithmetic flags come from and go to the guest. */
-#define ALU_SIZES(insn, a, b, fl)                                                        \
-	do {                                                                             \
-		switch (size) {                                                          \
-		case 1:                                                                  \
-			asm("push %[f]; popfq; " insn "b %b[b], %b[a]; pushfq; pop %[f]"    \
-			    : [a] "+q"(a), [f] "+r"(fl) : [b] "q"(b) : "cc");               \
-			break;                                                           \
-		case 2:                                                                  \
-			asm("push %[f]; popfq; " insn "w %w[b], %w[a]; pushfq; pop %[f]"    \
-			    : [a] "+r"(a), [f] "+r"(fl) : [b] "r"(b) : "cc");               \
-			break;                                                           \
-		case 4:                                                                  \
-			asm("push %[f]; popfq; " insn "l %k[b], %k[a]; pushfq; pop %[f]"    \
-			    : [a] "+r"(a), [f] "+r"(fl) : [b] "r"(b) : "cc");               \
-			break;                                                           \
-		default:                                                                 \
-			asm("push %[f]; popfq; " insn "q %q[b], %q[a]; pushfq; pop %[f]"    \
-			    : [a] "+r"(a), [f] "+r"(fl) : [b] "r"(b) : "cc");               \
-			break;                                                           \
-		}                                                                        \
-	} while (0)
-
-static u64 alu(unsigned op, unsigned size, u64 a, u64 b, u64 *guest_flags)
-{
-	u64 fl = (read_rflags() & ~RFLAGS_ARITH) | (*guest_flags & RFLAGS_ARITH);
-
-	switch (op) {
-	case DECODE_ADD: ALU_SIZES("add", a, b, fl); break;
-	case DECODE_OR: ALU_SIZES("or", a, b, fl); break;
-	case DECODE_ADC: ALU_SIZES("adc", a, b, fl); break;
-	case DECODE_SBB: ALU_SIZES("sbb", a, b, fl); break;
-	case DECODE_AND: ALU_SIZES("and", a, b, fl); break;
-	case DECODE_SUB: ALU_SIZES("sub", a, b, fl); break;
-	case DECODE_XOR: ALU_SIZES("xor", a, b, fl); break;
-	case DECODE_CMP: ALU_SIZES("cmp", a, b, fl); break;
-	case DECODE_TEST: ALU_SIZES("test", a, b, fl); break;
-	}
-	*guest_flags = (*guest_flags & ~RFLAGS_ARITH) | (fl & RFLAGS_ARITH);
-	return a & size_mask(size);
+	return (la & (PAGE_SIZE - 1)) + len <= PAGE_SIZE &&
+	       gm_translate(s, &ph, la, GM_WRITE | (s->cpl == 3 ? GM_USER : 0), gpa, &pf) ==
+		       GM_OK &&
+	       *gpa + len <= paging_identity_limit() &&
+	       !ranges_overlap(*gpa, len, hv_region.base, hv_region.size) && !find(*gpa, false) &&
+	       !find(*gpa + len - 1, false);
 }
 
 /* ------------------------------------------------------------ fallbacks */
@@ -312,42 +217,51 @@ static void log_unsupported(struct vcpu *v, const char *what, const u8 *insn, si
  * when the handler does not pass through. */
 static void fallback(struct vcpu *v, struct range *r, u64 addr)
 {
-	if (!r->h->passthrough || pending) {
+	unsigned cpu = v->id % MAX_CPUS;
+
+	if (!r->h->passthrough || pending[cpu].range) {
 		v->backend->inject_exception(v, VEC_UD, false, 0);
 		return;
 	}
 	emul_stats.fallbacks++;
-	pending = r;
 	if (r->io) {
 		set_io_bits(r->base, r->size, false);
 	} else {
-		pending_page = ALIGN_DOWN(addr, PAGE_SIZE);
-		if (nested_map_page(pending_page, pending_page, PERM_R | PERM_W)) {
-			pending = NULL;
+		pending[cpu].page = ALIGN_DOWN(addr, PAGE_SIZE);
+		if (nested_map_page(pending[cpu].page, pending[cpu].page, PERM_R | PERM_W)) {
 			v->backend->inject_exception(v, VEC_UD, false, 0);
 			return;
 		}
 		v->backend->flush_guest_tlb(v);
 	}
+	pending[cpu].range = r;
 	v->backend->set_single_step(v, true);
 }
 
 bool emul_handle_debug_trap(struct vcpu *v)
 {
-	if (!pending)
+	unsigned cpu = v->id % MAX_CPUS;
+	struct range *r = pending[cpu].range;
+
+	if (!r)
 		return false;
-	if (pending->io) {
-		set_io_bits(pending->base, pending->size, true);
+	if (r->io) {
+		set_io_bits(r->base, r->size, true);
 	} else {
-		nested_map_page(pending_page, 0, 0);
+		nested_map_page(pending[cpu].page, 0, 0);
 		v->backend->flush_guest_tlb(v);
 	}
-	pending = NULL;
+	pending[cpu].range = NULL;
 	v->backend->set_single_step(v, false);
 	return true;
 }
 
 /* ----------------------------------------------------------------- MMIO */
+
+static u64 size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
 
 static u64 dev_read(struct range *r, u64 addr, unsigned size)
 {
@@ -367,79 +281,26 @@ static void dev_write(struct range *r, u64 addr, unsigned size, u64 val)
 	r->h->write(r->ctx, addr, size, val & size_mask(size));
 }
 
-/* String instruction bookkeeping after one element: rSI/rDI move by the
- * element size (down with RFLAGS.DF), rCX counts down under REP.  Returns
- * true when the instruction is complete (RIP moves on). */
-static bool string_step(struct vcpu *v, const struct decoded_insn *d, bool si, bool di)
+static u64 range_read(void *ctx, u64 addr, unsigned size)
 {
-	s64 delta = v->regs.rflags & RFLAGS_DF ? -(s64)d->size : d->size;
-	unsigned as = d->mem.addr_size;
-
-	if (si)
-		add_addr_reg(v, REG_SI, as, delta);
-	if (di)
-		add_addr_reg(v, REG_DI, as, delta);
-	if (!d->rep)
-		return true;
-	add_addr_reg(v, REG_CX, as, -1);
-	return (*gpr(v, REG_CX) & size_mask(as)) == 0;
+	return dev_read(ctx, addr, size);
 }
 
-static bool emulate_mmio(struct vcpu *v, struct range *r, const struct decoded_insn *d, u64 gpa)
+static void range_write(void *ctx, u64 addr, unsigned size, u64 val)
 {
-	unsigned size = d->size;
-	u64 m, o, res;
-
-	if (gpa + size - r->base > r->size || (gpa & (PAGE_SIZE - 1)) + size > PAGE_SIZE)
-		return false; /* straddles the range or a page: not emulated */
-	switch (d->op) {
-	case DECODE_MOV_LOAD:
-		set_reg(v, d->reg, d->reg_high8, size, dev_read(r, gpa, size));
-		return true;
-	case DECODE_MOVZX:
-		set_reg(v, d->reg, false, d->reg_size, dev_read(r, gpa, size));
-		return true;
-	case DECODE_MOVSX:
-		m = dev_read(r, gpa, size);
-		m = size == 1 ? (u64)(s64)(s8)m : (u64)(s64)(s16)m;
-		set_reg(v, d->reg, false, d->reg_size, m);
-		return true;
-	case DECODE_MOV_STORE:
-		dev_write(r, gpa, size, d->has_imm ? (u64)d->imm : get_reg(v, d->reg, d->reg_high8,
-									  size));
-		return true;
-	case DECODE_XCHG:
-		m = dev_read(r, gpa, size);
-		dev_write(r, gpa, size, get_reg(v, d->reg, d->reg_high8, size));
-		set_reg(v, d->reg, d->reg_high8, size, m);
-		return true;
-	case DECODE_ADD: case DECODE_OR: case DECODE_ADC: case DECODE_SBB:
-	case DECODE_AND: case DECODE_SUB: case DECODE_XOR: case DECODE_CMP: case DECODE_TEST:
-		m = dev_read(r, gpa, size);
-		o = d->has_imm ? (u64)d->imm : get_reg(v, d->reg, d->reg_high8, size);
-		if (d->mem_is_dst) {
-			res = alu(d->op, size, m, o, &v->regs.rflags);
-			if (d->op != DECODE_CMP && d->op != DECODE_TEST)
-				dev_write(r, gpa, size, res);
-		} else {
-			res = alu(d->op, size, o, m, &v->regs.rflags);
-			if (d->op != DECODE_CMP)
-				set_reg(v, d->reg, d->reg_high8, size, res);
-		}
-		return true;
-	default:
-		return false;
-	}
+	dev_write(ctx, addr, size, val);
 }
 
 void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct range *r = find(e->fault.gpa, false);
+	const struct emul_dev dev = { range_read, range_write, r };
 	struct guest_sysregs s;
 	struct gm_phys ph = guest_phys();
 	struct decoded_insn d;
 	u8 insn[X86_MAX_INSN_LEN];
 	size_t n = 0;
+	u64 gpa = e->fault.gpa;
 	const char *what = "instruction";
 
 	if (!r)
@@ -451,25 +312,21 @@ void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		what = "instruction (not readable)";
 	} else if (x86_decode(insn, n, gm_code_mode(&s), &d)) {
 		what = "instruction (not decoded)";
-	} else if (d.op == DECODE_STOS || d.op == DECODE_LODS) {
-		bool store = d.op == DECODE_STOS;
-
-		if ((!d.rep || (*gpr(v, REG_CX) & size_mask(d.mem.addr_size))) &&
-		    e->fault.gpa + d.size - r->base <= r->size) {
-			if (store)
-				dev_write(r, e->fault.gpa, d.size, get_reg(v, REG_AX, false, d.size));
-			else
-				set_reg(v, REG_AX, false, d.size, dev_read(r, e->fault.gpa, d.size));
-			if (string_step(v, &d, !store, store))
-				v->backend->skip_insn(v, e, d.len);
+	} else if (gpa + d.size - r->base <= r->size &&
+		   (gpa & (PAGE_SIZE - 1)) + d.size <= PAGE_SIZE) {
+		/* (an access straddling the range or a page is not emulated) */
+		switch (emulate_access(&v->regs, &d, gpa, &dev)) {
+		case EMUL_DONE:
+			v->backend->skip_insn(v, e, d.len);
 			return;
+		case EMUL_REPEAT:
+			return;
+		case EMUL_UNSUPPORTED:
+			break;
 		}
-	} else if (emulate_mmio(v, r, &d, e->fault.gpa)) {
-		v->backend->skip_insn(v, e, d.len);
-		return;
 	}
-	log_unsupported(v, what, insn, n, e->fault.gpa);
-	fallback(v, r, e->fault.gpa);
+	log_unsupported(v, what, insn, n, gpa);
+	fallback(v, r, gpa);
 }
 
 /* ------------------------------------------------------------- I/O ports */
@@ -490,9 +347,9 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		if (e->io.in) {
 			u32 val = size == 1 ? inb(e->io.port) : size == 2 ? inw(e->io.port)
 									 : inl(e->io.port);
-			set_reg(v, REG_AX, false, size, val);
+			emul_set_reg(&v->regs, REG_AX, false, size, val);
 		} else {
-			u32 val = get_reg(v, REG_AX, false, size);
+			u32 val = emul_get_reg(&v->regs, REG_AX, false, size);
 
 			if (size == 1)
 				outb(e->io.port, val);
@@ -506,9 +363,9 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	}
 	if (!e->io.string) {
 		if (e->io.in)
-			set_reg(v, REG_AX, false, size, dev_read(r, e->io.port, size));
+			emul_set_reg(&v->regs, REG_AX, false, size, dev_read(r, e->io.port, size));
 		else
-			dev_write(r, e->io.port, size, get_reg(v, REG_AX, false, size));
+			dev_write(r, e->io.port, size, emul_get_reg(&v->regs, REG_AX, false, size));
 		v->backend->skip_insn(v, e, e->insn_len);
 		return;
 	}
@@ -525,29 +382,31 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	if (gm_fetch_insn(&s, &ph, v->regs.rip, insn, &n) == GM_OK &&
 	    !x86_decode(insn, n, gm_code_mode(&s), &d) &&
 	    (d.op == DECODE_INS || d.op == DECODE_OUTS) && d.size == size) {
-		u64 mask = size_mask(d.mem.addr_size);
 		bool in = d.op == DECODE_INS;
 		bool flat = gm_code_mode(&s) == DECODE_64 && d.mem.seg != SEG_FS &&
 			    d.mem.seg != SEG_GS;
 		u64 la = (flat ? 0 : s.seg_base[d.mem.seg]) +
-			 (*gpr(v, in ? REG_DI : REG_SI) & mask);
+			 emul_get_reg(&v->regs, in ? REG_DI : REG_SI, false, d.mem.addr_size);
 		u64 val = 0;
 		u32 pf;
 
-		if (d.rep && !(*gpr(v, REG_CX) & mask)) {
+		if (d.rep && emul_count_zero(&v->regs, &d)) {
 			v->backend->skip_insn(v, e, d.len);
 			return;
 		}
 		if (in) {
-			val = dev_read(r, e->io.port, size);
-			if (write_linear(&s, la, &val, size)) {
-				if (string_step(v, &d, false, true))
+			u64 gpa;
+
+			if (writable_gpa(&s, la, size, &gpa)) {
+				val = dev_read(r, e->io.port, size);
+				memcpy(phys_to_virt(gpa), &val, size);
+				if (emul_string_step(&v->regs, &d, false, true))
 					v->backend->skip_insn(v, e, d.len);
 				return;
 			}
 		} else if (gm_read_linear(&s, &ph, la, &val, size, &pf) == GM_OK) {
 			dev_write(r, e->io.port, size, val);
-			if (string_step(v, &d, true, false))
+			if (emul_string_step(&v->regs, &d, true, false))
 				v->backend->skip_insn(v, e, d.len);
 			return;
 		}

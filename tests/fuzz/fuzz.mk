@@ -10,7 +10,9 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 -I. -Iinclude -fsanitize=fuzzer,address,undefi
 
 fuzz_multiboot2_SRCS := tests/fuzz/fuzz_multiboot2.c boot/multiboot2.c tests/unit/hv_host.c
 fuzz_options_SRCS := tests/fuzz/fuzz_options.c core/options.c core/format.c tests/unit/hv_host.c
-fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c arch/x86/decode.c
+fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c arch/x86/decode.c arch/x86/emulate.c
+# emulate.c runs the guest's ALU operation between pushf/popf, as in Lamina.
+fuzz_decode_CFLAGS := -mno-red-zone
 FUZZ_TARGETS := fuzz_multiboot2 fuzz_options fuzz_decode
 fuzz_pci_SRCS := tests/fuzz/fuzz_pci.c drivers/pci.c drivers/registry.c core/format.c \
 	tests/unit/hv_host.c
@@ -19,7 +21,7 @@ FUZZ_TARGETS += fuzz_pci
 $(FUZZ_BUILD)/%: $$(%_SRCS)
 	@tools/need-pkgs.sh clang libclang-rt-14-dev
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $($*_SRCS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $($*_CFLAGS) -o $@ $($*_SRCS)
 
 .PHONY: fuzz check-fuzz
 fuzz: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))

@@ -11,11 +11,15 @@
 #   q35    -M q35: Lamina uses ECAM from the ACPI MCFG table; more devices
 #          (AHCI, ICH9 LPC and SMBus), a PCIe root port with a virtio
 #          device behind it
-# Each boots with guest.test=status,pci guest.end=poweroff.  Checks:
+# Each boots with guest.test=status,pci guest.end=poweroff and gives the
+# disk controller to the diagnostic mediator pci-watch (pciwatch=).  Checks:
 # Lamina's boot lines (`lamina: pci 00:01.1 8086:7010 class 01.01.80 ...`),
 # `laminactl pci` and the guest's /sys/bus/pci/devices list the same
 # functions with the same vendor, device and class; `pci_devices: N` in
-# `laminactl status` is the count; the mechanism is the expected one.
+# `laminactl status` is the count; the mechanism is the expected one; the
+# bridge was followed; the watched controller is bound, 0xCF8-0xCFF are
+# trapped (the guest's list, read through the trap, still matches) and the
+# guest's BAR sizing (decode off, then on again) reaches the mediator.
 # Tests (PASS/FAIL lines in $RESULTS/pci.txt): pci/<boot>.
 set -uo pipefail
 
@@ -31,6 +35,10 @@ pass() { echo "PASS pci/$1" | tee -a "$out"; }
 fail() { echo "FAIL pci/$1: $2" | tee -a "$out"; tail -n 25 "$SYS/$1.log" 2>/dev/null | sed 's/^/    | /'; }
 
 PARAMS="guest.test=status,pci guest.end=poweroff"
+# The disk controller is given to the diagnostic mediator pci-watch: its
+# config space is then trapped and the guest's BAR moves reach it.
+PC_WATCH=8086:7010   # PIIX3 IDE
+Q35_WATCH=8086:2922  # ICH9 AHCI
 
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
 	for t in pc q35; do
@@ -39,11 +47,11 @@ if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
 	exit 0
 fi
 
-# boot NAME qemu-run args...
+# boot NAME "LAMINA OPTIONS" qemu-run args...
 boot() {
-	local name=$1
-	shift
-	if ! tools/mkiso.sh -o "$SYS/$name.iso" -m lamina -l "" -c "$PARAMS" \
+	local name=$1 opts=$2
+	shift 2
+	if ! tools/mkiso.sh -o "$SYS/$name.iso" -m lamina -l "$opts" -c "$PARAMS" \
 		>"$SYS/$name.mkiso" 2>&1; then
 		cp "$SYS/$name.mkiso" "$SYS/$name.log"
 		echo 3 >"$SYS/$name.status"
@@ -68,7 +76,7 @@ guest_list() {
 }
 
 check() {
-	local name=$1 mech=$2 must=$3 log=$SYS/$1.log st
+	local name=$1 mech=$2 must=$3 watched=$4 bar=$5 log=$SYS/$1.log st
 	st=$(cat "$SYS/$name.status" 2>/dev/null || echo 255)
 	lamina_boot_list "$log" >"$SYS/$name.lamina"
 	lamina_ctl_list "$log" >"$SYS/$name.laminactl"
@@ -97,15 +105,22 @@ check() {
 	elif ! grep -q -E '^0000:01:00\.0 1af4:' "$SYS/$name.lamina" ||
 	     ! grep -a -q -E '^lamina: pci 00:[0-9a-f]{2}\.0 [0-9a-f:]{9} class 06\.04\.[0-9a-f]{2} .*bus 01-01' "$log"; then
 		fail "$name" "Lamina did not follow the bridge to the device on bus 1"
+	elif ! grep -a -q "^lamina: pci $watched bound to mediator pci-watch" "$log" ||
+	     ! grep -a -q "^lamina: trapping guest I/O ports 0xcf8-0xcff" "$log"; then
+		fail "$name" "pci-watch did not take $watched, or the config ports are not trapped"
+	elif ! grep -a -q -E "^lamina: pci-watch $watched: BAR$bar 0x[0-9a-f]+ -> off" "$log" ||
+	     ! grep -a -q -E "^lamina: pci-watch $watched: BAR$bar off -> 0x[0-9a-f]+" "$log" ||
+	     ! grep -a -q -E '^pci_bar_moves: [1-9]' "$log"; then
+		fail "$name" "the guest's BAR$bar decode changes (Linux's BAR sizing) did not reach the mediator"
 	else
 		pass "$name"
 	fi
 }
 
-boot pc -M pc -- -device pci-bridge,id=br1,chassis_nr=1,addr=5 \
+boot pc "pciwatch=$PC_WATCH" -M pc -- -device pci-bridge,id=br1,chassis_nr=1,addr=5 \
 	-device virtio-rng-pci,bus=br1,addr=0
-boot q35 -M q35 -- -device pcie-root-port,id=rp1,chassis=1,addr=4 \
+boot q35 "pciwatch=$Q35_WATCH" -M q35 -- -device pcie-root-port,id=rp1,chassis=1,addr=4 \
 	-device virtio-rng-pci,bus=rp1,addr=0
-check pc "legacy 0xcf8" ' 8086:7010 01\.01\.80$'
-check q35 "ECAM" ' 8086:2922 01\.06\.01$'
+check pc "legacy 0xcf8" ' 8086:7010 01\.01\.80$' 00:01.1 4
+check q35 "ECAM" ' 8086:2922 01\.06\.01$' 00:1f.2 5
 exit 0

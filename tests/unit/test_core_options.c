@@ -123,6 +123,25 @@ static void unknown_is_reported_not_fatal(void **state)
 	assert_int_equal(o.region_size, 16 << 20);
 }
 
+static void pciwatch_values(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("", &o), 0);
+	assert_int_equal(o.pci_watch, 0);
+	assert_int_equal(options_parse("pciwatch=8086:2922", &o), 0);
+	assert_int_equal(o.pci_watch, 0x80862922);
+	assert_int_equal(options_parse("pciwatch=1AF4:1005", &o), 0);
+	assert_int_equal(o.pci_watch, 0x1af41005);
+	assert_int_not_equal(options_parse("pciwatch=8086:292", &o), 0);
+	assert_int_not_equal(options_parse("pciwatch=8086-2922", &o), 0);
+	assert_int_not_equal(options_parse("pciwatch=808g:2922", &o), 0);
+	assert_int_not_equal(options_parse("pciwatch=ffff:2922", &o), 0);
+	assert_int_not_equal(options_parse("pciwatch=0000:2922", &o), 0);
+	assert_int_not_equal(options_parse("pciwatch", &o), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +151,7 @@ int main(void)
 		cmocka_unit_test_setup(serial_and_logging, setup),
 		cmocka_unit_test_setup(boot_values, setup),
 		cmocka_unit_test_setup(unknown_is_reported_not_fatal, setup),
+		cmocka_unit_test_setup(pciwatch_values, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
