@@ -6,6 +6,7 @@
  * The E820 map the guest gets marks Lamina's region reserved.
  */
 #include "arch/x86/linux.h"
+#include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/e820.h"
 #include "core/log.h"
@@ -16,6 +17,7 @@
 #define ENOMEM 12
 
 /* Offsets in the bzImage / boot_params (struct setup_header at 0x1f1). */
+#define BP_ACPI_RSDP_ADDR 0x070
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE 0x0c4
 #define BP_EXT_CMD_LINE_PTR 0x0c8
@@ -47,7 +49,9 @@
 /* Low-memory block: boot_params, GDT, command line. */
 #define LOW_BLOCK_SIZE (3 * PAGE_SIZE)
 #define LOW_GDT_OFFSET PAGE_SIZE
+#define LOW_RSDP_OFFSET (PAGE_SIZE + 256)
 #define LOW_CMDLINE_OFFSET (2 * PAGE_SIZE)
+#define RSDP_MAX_LEN 36
 #define CMDLINE_MAX (PAGE_SIZE - 1)
 
 struct e820_entry {
@@ -214,6 +218,23 @@ static int place_low_block(struct placement *pl)
 	return -ENOMEM;
 }
 
+/* Tells the kernel where ACPI starts.  Under UEFI there is no RSDP in
+ * the BIOS areas Linux scans, only the loader's copy inside its own data,
+ * which the guest will overwrite: keep a copy in the low block (Linux
+ * reserves the first MiB). */
+static void set_acpi_rsdp(const struct placement *pl, u8 *bp)
+{
+	u64 rsdp = acpi_find_rsdp(pl->bi->acpi_rsdp);
+
+	if (rsdp && rsdp == pl->bi->acpi_rsdp) {
+		u64 copy = pl->low_block + LOW_RSDP_OFFSET;
+
+		memcpy(phys_to_virt(copy), phys_to_virt(rsdp), RSDP_MAX_LEN);
+		rsdp = copy;
+	}
+	*(u64 *)(bp + BP_ACPI_RSDP_ADDR) = rsdp;
+}
+
 static void fill_boot_params(const struct placement *pl, u8 *bp, const char *cmdline)
 {
 	const struct boot_info *bi = pl->bi;
@@ -236,6 +257,8 @@ static void fill_boot_params(const struct placement *pl, u8 *bp, const char *cmd
 	}
 	bp[BP_E820_ENTRIES] = pl->nr_map;
 	memcpy(bp + BP_E820_TABLE, pl->map, pl->nr_map * sizeof(struct e820_entry));
+
+	set_acpi_rsdp(pl, bp);
 
 	char *dst = phys_to_virt(cmd);
 	size_t len = strnlen(cmdline, CMDLINE_MAX);

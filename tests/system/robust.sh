@@ -14,6 +14,9 @@
 #            resets as on bare metal (QEMU runs with -no-reboot and exits)
 #   triple   the guest reboots by triple fault (reboot=t): Lamina reports
 #            the guest's state and resets the machine
+#   uefi     OVMF instead of SeaBIOS (GRUB-EFI loads Lamina): the guest
+#            finds ACPI through the RSDP Lamina hands it (there is none in
+#            the BIOS areas) and powers the machine off
 #   aesni    a CPU with AES-NI: Lamina's boot self-test runs the AES-NI XTS
 #            path inside a save/restore of the guest's SIMD state, and the
 #            guest's own SIMD work (fpstate) is intact
@@ -49,7 +52,7 @@ boot() {
 }
 
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
-	for t in fault smp2 reboot triple aesni; do
+	for t in fault smp2 reboot triple uefi aesni; do
 		echo "FAIL robust/$t: lamina.elf or the guest image did not build" | tee -a "$out"
 	done
 	exit 0
@@ -61,7 +64,9 @@ wait
 boot reboot "" "guest.test=reboot" 180 &
 boot triple "" "reboot=t guest.test=reboot" 180 &
 wait
-boot aesni "" "guest.test=fpstate,cpuwork guest.end=poweroff" 240 --cpu "$AESNI_CPU"
+boot uefi "" "guest.test=status guest.end=poweroff" 240 --uefi &
+boot aesni "" "guest.test=fpstate,cpuwork guest.end=poweroff" 240 --cpu "$AESNI_CPU" &
+wait
 
 st() { cat "$SYS/$1.status" 2>/dev/null || echo 255; }
 
@@ -94,6 +99,12 @@ if [ "$(st triple)" = 0 ] && has triple 'lamina: error: guest triple fault' &&
 	pass triple
 else
 	fail triple "no guest state report and reset on a triple fault (status $(st triple))"
+fi
+
+if [ "$(st uefi)" = 0 ] && has uefi '^backend: svm' && has uefi 'reboot: Power down'; then
+	pass uefi
+else
+	fail uefi "no ACPI power-off under UEFI (status $(st uefi))"
 fi
 
 if [ "$(st aesni)" = 0 ] && has aesni 'crypto: XTS self-test passed, aesni path' &&
