@@ -102,6 +102,13 @@ static void size_bars(const struct pci_cfg *c, struct pci_addr a, struct pci_dev
 	u16 cmd = d->command;
 	bool decoding = cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 
+	/* A host bridge's decode may be what the CPU reaches memory through:
+	 * it is never turned off (its BARs, rare, stay unsized). */
+	if (decoding && d->class == 0x06 && d->subclass == 0x00) {
+		for (unsigned i = 0; i < d->nr_bars; i++)
+			d->bar[i].raw = rd(c, a, PCI_BAR0 + 4 * i, 4);
+		return;
+	}
 	if (decoding)
 		wr(c, a, PCI_COMMAND, 2, cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
 	for (unsigned i = 0; i < d->nr_bars; i++) {

@@ -351,6 +351,26 @@ static void bar_sizing_big_and_hostile(void **state)
 	assert_int_equal(d->bar[3].size, 4);
 }
 
+static void host_bridge_keeps_decoding(void **state)
+{
+	struct pci_topology t;
+	struct fake_fn *f;
+
+	(void)state;
+	f = add(0, 0, 0, 0x1022, 0x1450, 0x060000, 0);
+	put16(f->cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
+	bar(f, 0, 0xe0000000, 0xf0000000);
+	t = enumerate(64);
+	assert_int_equal(t.count, 1);
+	assert_int_equal(t.devs[0].bar[0].kind, PCI_BAR_NONE);
+	assert_int_equal(t.devs[0].bar[0].raw, 0xe0000000);
+	assert_int_equal(fk.writes, 0);
+	/* with decode off it is sized like any device */
+	put16(f->cfg + PCI_COMMAND, 0);
+	t = enumerate(64);
+	assert_int_equal(t.devs[0].bar[0].size, 256 << 20);
+}
+
 static void table_full(void **state)
 {
 	struct pci_topology t;
@@ -783,6 +803,7 @@ int main(void)
 		cmocka_unit_test_setup(bridges_and_loops, setup),
 		cmocka_unit_test_setup(bar_sizing, setup),
 		cmocka_unit_test_setup(bar_sizing_big_and_hostile, setup),
+		cmocka_unit_test_setup(host_bridge_keeps_decoding, setup),
 		cmocka_unit_test_setup(table_full, setup),
 		cmocka_unit_test_setup(everything_answers, setup),
 		cmocka_unit_test_setup(mcfg, setup),
