@@ -261,10 +261,17 @@ unsigned pci_mcfg_parse(const void *table, size_t len, struct pci_ecam *out, uns
 		e.bus_end = p[off + 11];
 		e.base = base;
 		/* Bus 0 of the window sits at base; each bus takes 1 MiB. */
+		bool dup = false;
+
 		if (!base || !IS_ALIGNED(base, MiB) || e.bus_start > e.bus_end ||
 		    base + ((u64)e.bus_end + 1) * MiB < base)
 			continue;
-		out[n++] = e;
+		/* A bus claimed twice would be enumerated twice: first wins. */
+		for (unsigned k = 0; k < n; k++)
+			dup |= out[k].seg == e.seg && e.bus_start <= out[k].bus_end &&
+			       out[k].bus_start <= e.bus_end;
+		if (!dup)
+			out[n++] = e;
 	}
 	return n;
 }

@@ -113,6 +113,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char text[4096];
 	u8 flags;
 
+	/* The same bytes as an MCFG table, and an address to decode. */
+	{
+		struct pci_ecam e[PCI_MAX_ECAM];
+		unsigned n = pci_mcfg_parse(data, size, e, PCI_MAX_ECAM);
+		struct pci_addr a;
+		u64 pa = 0;
+		u16 off;
+
+		if (n > PCI_MAX_ECAM)
+			__builtin_trap();
+		memcpy(&pa, data, size < 8 ? size : 8);
+		for (unsigned i = 0; i < n; i++)
+			if (e[i].bus_start > e[i].bus_end || !e[i].base)
+				__builtin_trap();
+		if (pci_ecam_decode(e, n, pa, &a, &off) &&
+		    (a.dev > 31 || a.fn > 7 || off > 0xfff))
+			__builtin_trap();
+	}
 	if (size < 3)
 		return 0;
 	flags = data[0];

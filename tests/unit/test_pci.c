@@ -404,7 +404,7 @@ static void everything_answers(void **state)
 
 static void mcfg(void **state)
 {
-	u8 table[44 + 4 * 16];
+	u8 table[44 + 5 * 16];
 	struct pci_ecam e[4];
 	struct pci_addr a;
 	u16 off;
@@ -426,6 +426,10 @@ static void mcfg(void **state)
 	table[92 + 8] = 1;
 	table[92 + 10] = 0x10;
 	table[92 + 11] = 0x1f;
+	base = 0xc0000000; /* bad: segment 0 buses 0x80-0x8f again */
+	memcpy(table + 108, &base, 8);
+	table[108 + 10] = 0x80;
+	table[108 + 11] = 0x8f;
 	assert_int_equal(pci_mcfg_parse(table, sizeof(table), e, 4), 2);
 	assert_int_equal(e[0].base, 0xb0000000);
 	assert_int_equal(e[1].seg, 1);
