@@ -1,8 +1,9 @@
 /*
  * mmioprobe: reads the local APIC's version register through /dev/mem
  * with instructions Lamina emulates when the page is trapped (mov, cmp,
- * or into a register, lods) and one it does not (bt, which must then pass
- * through to the device), and checks they all see the same value.  A
+ * or into a register, lods, bt) and one it does not (an SSE movd, which
+ * must then pass through to the device), and checks they all see the
+ * same value.  A
  * 16-bit read (movzx) is only shown: the APIC defines 32-bit accesses
  * alone, and QEMU's answers 0 to narrower ones.
  * Run by tests/system/emul.sh with trap=mmio:0xfee00000.
@@ -32,7 +33,7 @@ int main(void)
 		return 2;
 	}
 	const volatile void *reg = apic + APIC_VERSION;
-	uint32_t mov, zx, orv = 0, lods;
+	uint32_t mov, zx, orv = 0, lods, sse;
 	uint8_t eq, bit0, bit4;
 
 	mov = *(const volatile uint32_t *)reg;
@@ -48,14 +49,18 @@ int main(void)
 	asm volatile("btl $0, (%1); setc %0" : "=q"(bit0) : "r"(reg) : "cc", "memory");
 	asm volatile("btl $4, (%1); setc %0" : "=q"(bit4) : "r"(reg) : "cc", "memory");
 
-	printf("mmioprobe: apic version %08x movzx %04x cmp-equal %u or %08x lods %08x bt0 %u bt4 %u\n",
-	       mov, zx, eq, orv, lods, bit0, bit4);
+	asm volatile("movd (%1), %%xmm0; movd %%xmm0, %0" : "=r"(sse) : "r"(reg) : "xmm0", "memory");
+
+	printf("mmioprobe: apic version %08x movzx %04x cmp-equal %u or %08x lods %08x bt0 %u bt4 %u "
+	       "sse %08x\n", mov, zx, eq, orv, lods, bit0, bit4, sse);
 	if (mov == 0 || mov == 0xffffffffu)
 		bad = 1, printf("mmioprobe: FAIL: no APIC version register\n");
 	if (!eq || orv != mov || lods != mov)
 		bad = 1, printf("mmioprobe: FAIL: emulated reads disagree\n");
 	if (bit0 != (mov & 1) || bit4 != ((mov >> 4) & 1))
-		bad = 1, printf("mmioprobe: FAIL: the passed-through bt disagrees\n");
+		bad = 1, printf("mmioprobe: FAIL: emulated bt disagrees\n");
+	if (sse != mov)
+		bad = 1, printf("mmioprobe: FAIL: the passed-through SSE read disagrees\n");
 	if (!bad)
 		printf("mmioprobe: PASS\n");
 	return bad;

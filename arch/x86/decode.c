@@ -156,7 +156,8 @@ const char *decode_op_name(unsigned op)
 		[DECODE_XOR] = "xor", [DECODE_CMP] = "cmp", [DECODE_TEST] = "test",
 		[DECODE_XCHG] = "xchg", [DECODE_STOS] = "stos", [DECODE_LODS] = "lods",
 		[DECODE_MOVS] = "movs", [DECODE_IN] = "in", [DECODE_OUT] = "out",
-		[DECODE_INS] = "ins", [DECODE_OUTS] = "outs",
+		[DECODE_INS] = "ins", [DECODE_OUTS] = "outs", [DECODE_BT] = "bt",
+		[DECODE_BTS] = "bts", [DECODE_BTR] = "btr", [DECODE_BTC] = "btc",
 	};
 
 	return op < DECODE_OP_COUNT && names[op] ? names[op] : "?";
@@ -301,6 +302,28 @@ int x86_decode(const u8 *buf, size_t len, enum decode_mode mode, struct decoded_
 			break;
 		case 0x0f:
 			op = get8(&c);
+			if (op == 0xa3 || op == 0xab || op == 0xb3 || op == 0xbb) {
+				/* BT/BTS/BTR/BTC r/m, reg */
+				out->op = op == 0xa3 ? DECODE_BT : op == 0xab ? DECODE_BTS
+					  : op == 0xb3 ? DECODE_BTR : DECODE_BTC;
+				out->mem_is_dst = true;
+				byte_op = false;
+				modrm_mem = true;
+				break;
+			}
+			if (op == 0xba) {
+				/* group 8: BT/BTS/BTR/BTC r/m, imm8 (/4../7) */
+				modrm = get8(&c);
+				if (!((modrm >> 3) & 4))
+					goto fail;
+				out->op = DECODE_BT + ((modrm >> 3) & 3);
+				out->mem_is_dst = true;
+				out->has_imm = true;
+				imm_size = 1;
+				byte_op = false;
+				modrm_mem = true;
+				break;
+			}
 			if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
 				goto fail;
 			out->op = op < 0xb8 ? DECODE_MOVZX : DECODE_MOVSX;
@@ -338,6 +361,8 @@ int x86_decode(const u8 *buf, size_t len, enum decode_mode mode, struct decoded_
 		if (imm_size == 4 && out->size == 2)
 			imm_size = 2;
 		out->imm = sign_extend(getn(&c, imm_size), imm_size);
+		if (out->op >= DECODE_BT && out->op <= DECODE_BTC)
+			out->imm &= 0xff;
 	}
 done:
 	if (c.bad)

@@ -37,6 +37,8 @@ enum decode_op {
 	DECODE_XCHG,       /* 86/87 (always locked) */
 	DECODE_STOS, DECODE_LODS, DECODE_MOVS,
 	DECODE_IN, DECODE_OUT, DECODE_INS, DECODE_OUTS,
+	DECODE_BT, DECODE_BTS, DECODE_BTR, DECODE_BTC, /* in group-8 order; the
+			 * bit offset is reg or imm (imm: an unsigned byte) */
 	DECODE_OP_COUNT
 };
 

@@ -3,6 +3,7 @@
 
 #define RFLAGS_ARITH 0x8d5ull /* CF PF AF ZF SF OF */
 #define RFLAGS_DF BIT(10)
+#define RFLAGS_CF BIT(0)
 
 static u64 *gpr(struct guest_regs *r, unsigned n)
 {
@@ -166,6 +167,21 @@ enum emul_result emulate_access(struct guest_regs *r, const struct decoded_insn 
 			if (d->op != DECODE_CMP)
 				emul_set_reg(r, d->reg, d->reg_high8, size, res);
 		}
+		return EMUL_DONE;
+	case DECODE_BT: case DECODE_BTS: case DECODE_BTR: case DECODE_BTC:
+		/* The fault is on the operand-sized unit holding the bit, so
+		 * the offset counts within it (a register offset beyond it
+		 * chose the unit). */
+		o = (d->has_imm ? (u64)d->imm : emul_get_reg(r, d->reg, false, size)) &
+		    (8 * size - 1);
+		m = dev_read(dev, addr, size);
+		r->rflags = (r->rflags & ~RFLAGS_CF) | ((m >> o) & 1 ? RFLAGS_CF : 0);
+		if (d->op == DECODE_BTS)
+			dev_write(dev, addr, size, m | 1ull << o);
+		else if (d->op == DECODE_BTR)
+			dev_write(dev, addr, size, m & ~(1ull << o));
+		else if (d->op == DECODE_BTC)
+			dev_write(dev, addr, size, m ^ 1ull << o);
 		return EMUL_DONE;
 	case DECODE_STOS:
 	case DECODE_LODS:

@@ -25,7 +25,8 @@ enum emul_result {
 };
 
 /* The memory operand of d is the device address `addr`.  Performs MOV
- * (all forms), MOVZX/MOVSX, the ALU operations, TEST, XCHG, and STOS/LODS
+ * (all forms), MOVZX/MOVSX, the ALU operations, TEST, XCHG, BT/BTS/BTR/BTC,
+ * and STOS/LODS
  * (one element; REP repeats through EMUL_REPEAT). */
 enum emul_result emulate_access(struct guest_regs *r, const struct decoded_insn *d, u64 addr,
 				const struct emul_dev *dev);

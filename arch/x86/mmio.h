@@ -24,7 +24,7 @@ struct emul_handler {
 	bool passthrough;
 };
 
-#define EMUL_MAX_RANGES 16
+#define EMUL_MAX_RANGES 64
 
 /* Registers [base, base + size): page-aligned for MMIO.  0 or -errno. */
 int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx);

@@ -107,7 +107,7 @@ static void test_unsupported(void **state)
 		{ 0x89, 0xc0 },       /* mov %eax,%eax: no memory operand */
 		{ 0xf7, 0x10 },       /* notl (%rax) */
 		{ 0xc7, 0x08, 0, 0 }, /* c7 /1 */
-		{ 0x0f, 0xab, 0x07 }, /* bts %eax,(%rdi) */
+		{ 0x0f, 0xba, 0x07, 1 }, /* 0f ba /0: group 8 has BT.. at /4-/7 only */
 		{ 0xff, 0x00 },       /* incl (%rax) */
 		{ 0x90 },             /* nop */
 	};

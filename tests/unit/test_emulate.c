@@ -147,6 +147,28 @@ static void test_alu(void **state)
 	assert_true(r.rflags & PF);
 }
 
+static void test_bit_ops(void **state)
+{
+	struct guest_regs r = { .rflags = 0x2, .rcx = 35 };
+
+	/* lock btsl %ecx,(%rdi): bit 35 of the dword unit = bit 3. */
+	assert_int_equal(RUN(&r, "\xf0\x0f\xab\x0f", 0x1), EMUL_DONE);
+	assert_int_equal(dev.last_write, 0x9);
+	assert_int_equal(r.rflags & CF, 0);
+	/* btl $0x84,(%rax): imm masked to the operand size = bit 4; read only. */
+	assert_int_equal(RUN(&r, "\x0f\xba\x20\x84", 0x10), EMUL_DONE);
+	assert_true(r.rflags & CF);
+	assert_int_equal(dev.writes, 0);
+	/* btrq $63 and btcw. */
+	assert_int_equal(RUN(&r, "\x48\x0f\xba\x30\x3f", 0x8000000000000001ull), EMUL_DONE);
+	assert_int_equal(dev.last_write, 1);
+	assert_true(r.rflags & CF);
+	r.rdx = 0;
+	assert_int_equal(RUN(&r, "\x66\x0f\xbb\x10", 0x0), EMUL_DONE);  /* btcw %dx,(%rax) */
+	assert_int_equal(dev.last_write, 1);
+	assert_int_equal(r.rflags & CF, 0);
+}
+
 static void test_xchg(void **state)
 {
 	struct guest_regs r = { .rax = 0xffffffff00000001ull };
@@ -203,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_stores),
 		cmocka_unit_test(test_alu),
 		cmocka_unit_test(test_xchg),
+		cmocka_unit_test(test_bit_ops),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_unsupported),
 	};
