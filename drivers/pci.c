@@ -234,8 +234,9 @@ unsigned pci_enumerate(const struct pci_cfg *c, u16 seg, u8 root, u8 last_bus,
 					    d.subordinate >= d.secondary &&
 					    !bit_test_set(seen, d.secondary))
 						queue[tail++] = d.secondary;
-					else
+					else if (d.secondary || d.subordinate)
 						t->bad_bridges++;
+					/* 0/0: not configured (an empty slot), skipped */
 				}
 				if (fn == 0 && !d.multifunction)
 					break;
