@@ -23,6 +23,10 @@
 #                   sector in real mode (unrestricted guest); that sector is
 #                   tests/system/biosprobe.S and must see Lamina's region
 #                   reserved in E820
+#   vmx/chain-guest boot=chain into a guest disk with its own GRUB, kernel and
+#                   initramfs (vmx-chain-guest): status answers with vmx,
+#                   memprotect passes, the guest's map reserves exactly
+#                   Lamina's region
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -259,11 +263,60 @@ test_chain() {
 	verdict chain
 }
 
+# vmx/chain-guest: boot=chain into a whole guest disk (its own GRUB, kernel
+# and initramfs): the guest runs under Lamina on VT-x, sees Lamina's region
+# reserved, cannot reach it, and powers off.
+test_chain_guest() {
+	local cst mem
+	log=$SYS/vmx-chain-guest.log
+	if [ "$judge" = 1 ]; then
+		cst=$(cat "$SYS/vmx-chain-guest.status" 2>/dev/null || echo "missing: no earlier boot to judge")
+	elif [ ! -s "$BUILD/lamina.elf" ]; then
+		cst="missing: $BUILD/lamina.elf does not build"
+	elif ! { tools/mkdisk.sh -o "$SYS/vmx-chain-lamina.img" -m lamina &&
+		 tools/mkdisk.sh -o "$SYS/vmx-chain-guest.img" -m guest \
+			-c "guest.test=status,memprotect guest.end=poweroff"; } \
+		>"$SYS/vmx-chain-guest.mkdisk" 2>&1; then
+		cst="missing: could not build the disks: $(tail -n 2 "$SYS/vmx-chain-guest.mkdisk" | tr '\n' ' ')"
+	else
+		echo "vmx: booting vmx-chain-guest under Bochs (timeout $TIMEOUT s)"
+		tools/bochs-run.sh -d "$SYS/vmx-chain-lamina.img" -d "$SYS/vmx-chain-guest.img" \
+			-l "$log" -t "$TIMEOUT" --grace 2 \
+			--until 'lamina: .*(error|resetting the machine|halting)|PANIC'
+		cst=$?
+		[ "$cst" = 2 ] && cst="missing: Bochs did not start (packages bochs bochsbios vgabios)"
+		echo "$cst" >"$SYS/vmx-chain-guest.status"
+	fi
+	case "$cst" in
+	missing:*) fail chain-guest "${cst#missing: }"; return ;;
+	124)
+		fail chain-guest "the boot timed out (log $log); its last 20 lines:"
+		tail -n 20 "$log" | sed 's/^/    | /'
+		return ;;
+	esac
+	lamina_ran
+	has '^lamina: backend: vmx, nested paging ept' ||
+		want "no 'lamina: backend: vmx, nested paging ept' line"
+	has '^lamina: chain: booting BIOS drive 0x81' || want "Lamina did not chain-boot drive 0x81"
+	has '^backend: vmx' || want "laminactl status did not answer with backend: vmx"
+	has '^memprobe: PASS' || want "the memory-protection probe did not pass"
+	mem=$(sed -n 's/^lamina: memory: 0x\([0-9a-f]*\)-0x\([0-9a-f]*\).*/\1 \2/p' "$log" | head -n 1)
+	if [ -n "$mem" ]; then
+		set -- $mem
+		has "^memprobe: guest iomem 0*$1-0*$(printf '%x' $((0x$2 - 1))) : Reserved" ||
+			want "the guest's memory map does not reserve exactly Lamina's region $1-$2"
+	else
+		want "no 'lamina: memory: 0x...-0x...' line"
+	fi
+	verdict chain-guest
+}
+
 test_boot
 test_status
 test_memprotect
 test_poweroff
 test_chain
+test_chain_guest
 
 if [ -s "$SYS/$name.log.stamps" ]; then
 	while IFS=$'\t' read -r ms what; do
