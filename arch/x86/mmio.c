@@ -291,6 +291,46 @@ static void range_write(void *ctx, u64 addr, unsigned size, u64 val)
 	dev_write(ctx, addr, size, val);
 }
 
+/* The linear address of a string operand: seg:rSI or ES:rDI.  In 64-bit
+ * mode only FS and GS have a base. */
+static u64 string_addr(const struct guest_sysregs *s, const struct guest_regs *regs,
+		       const struct decoded_insn *d, unsigned seg, unsigned reg)
+{
+	bool long_mode = gm_code_mode(s) == DECODE_64;
+	u64 base = long_mode && seg != SEG_FS && seg != SEG_GS ? 0 : s->seg_base[seg];
+	u64 la = base + emul_get_reg(regs, reg, false, d->mem.addr_size);
+
+	return long_mode ? la : la & 0xffffffffull;
+}
+
+/* One element of MOVS with one side on the trapped page (the side that
+ * faulted) and the other in guest RAM.  False: not emulated. */
+static bool emulate_movs(struct vcpu *v, struct range *r, const struct decoded_insn *d,
+			 const struct guest_sysregs *s, u64 gpa, bool mmio_is_dst, bool *done)
+{
+	struct gm_phys ph = guest_phys();
+	u64 val = 0, ram;
+	u32 pf;
+
+	if (d->rep && emul_count_zero(&v->regs, d)) {
+		*done = true;
+		return true;
+	}
+	if (mmio_is_dst) {
+		if (gm_read_linear(s, &ph, string_addr(s, &v->regs, d, d->mem.seg, REG_SI), &val,
+				   d->size, &pf) != GM_OK)
+			return false;
+		dev_write(r, gpa, d->size, val);
+	} else {
+		if (!writable_gpa(s, string_addr(s, &v->regs, d, SEG_ES, REG_DI), d->size, &ram))
+			return false;
+		val = dev_read(r, gpa, d->size);
+		memcpy(phys_to_virt(ram), &val, d->size);
+	}
+	*done = emul_string_step(&v->regs, d, true, true);
+	return true;
+}
+
 void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct range *r = find(e->fault.gpa, false);
@@ -312,6 +352,15 @@ void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		what = "instruction (not readable)";
 	} else if (x86_decode(insn, n, gm_code_mode(&s), &d)) {
 		what = "instruction (not decoded)";
+	} else if (d.op == DECODE_MOVS && gpa + d.size - r->base <= r->size &&
+		   (gpa & (PAGE_SIZE - 1)) + d.size <= PAGE_SIZE) {
+		bool done;
+
+		if (emulate_movs(v, r, &d, &s, gpa, e->fault.write, &done)) {
+			if (done)
+				v->backend->skip_insn(v, e, d.len);
+			return;
+		}
 	} else if (gpa + d.size - r->base <= r->size &&
 		   (gpa & (PAGE_SIZE - 1)) + d.size <= PAGE_SIZE) {
 		/* (an access straddling the range or a page is not emulated) */
@@ -383,10 +432,8 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	    !x86_decode(insn, n, gm_code_mode(&s), &d) &&
 	    (d.op == DECODE_INS || d.op == DECODE_OUTS) && d.size == size) {
 		bool in = d.op == DECODE_INS;
-		bool flat = gm_code_mode(&s) == DECODE_64 && d.mem.seg != SEG_FS &&
-			    d.mem.seg != SEG_GS;
-		u64 la = (flat ? 0 : s.seg_base[d.mem.seg]) +
-			 emul_get_reg(&v->regs, in ? REG_DI : REG_SI, false, d.mem.addr_size);
+		u64 la = string_addr(&s, &v->regs, &d, in ? SEG_ES : d.mem.seg,
+				     in ? REG_DI : REG_SI);
 		u64 val = 0;
 		u32 pf;
 
