@@ -203,7 +203,7 @@ static bool writable_gpa(const struct guest_sysregs *s, u64 la, size_t len, u64 
 static void log_unsupported(struct vcpu *v, const char *what, const u8 *insn, size_t len,
 			    u64 addr)
 {
-	emul_stats.unsupported++;
+	__atomic_fetch_add(&emul_stats.unsupported, 1, __ATOMIC_RELAXED);
 	if (!ratelimit_allow(&emul_log_limit))
 		return;
 	pr_warn("cannot emulate the guest's %s at %llx (rip %llx, bytes %02x %02x %02x %02x "
@@ -223,7 +223,7 @@ static void fallback(struct vcpu *v, struct range *r, u64 addr)
 		v->backend->inject_exception(v, VEC_UD, false, 0);
 		return;
 	}
-	emul_stats.fallbacks++;
+	__atomic_fetch_add(&emul_stats.fallbacks, 1, __ATOMIC_RELAXED);
 	if (r->io) {
 		set_io_bits(r->base, r->size, false);
 	} else {
@@ -266,18 +266,18 @@ static u64 size_mask(unsigned size)
 static u64 dev_read(struct range *r, u64 addr, unsigned size)
 {
 	if (r->io)
-		emul_stats.io_reads++;
+		__atomic_fetch_add(&emul_stats.io_reads, 1, __ATOMIC_RELAXED);
 	else
-		emul_stats.mmio_reads++;
+		__atomic_fetch_add(&emul_stats.mmio_reads, 1, __ATOMIC_RELAXED);
 	return r->h->read(r->ctx, addr, size) & size_mask(size);
 }
 
 static void dev_write(struct range *r, u64 addr, unsigned size, u64 val)
 {
 	if (r->io)
-		emul_stats.io_writes++;
+		__atomic_fetch_add(&emul_stats.io_writes, 1, __ATOMIC_RELAXED);
 	else
-		emul_stats.mmio_writes++;
+		__atomic_fetch_add(&emul_stats.mmio_writes, 1, __ATOMIC_RELAXED);
 	r->h->write(r->ctx, addr, size, val & size_mask(size));
 }
 
@@ -301,6 +301,48 @@ static u64 string_addr(const struct guest_sysregs *s, const struct guest_regs *r
 	u64 la = base + emul_get_reg(regs, reg, false, d->mem.addr_size);
 
 	return long_mode ? la : la & 0xffffffffull;
+}
+
+/* Whether the instruction's memory operand (for MOVS: the side that
+ * faulted) lies on the faulting page, by the guest's own page tables: a
+ * fault while the CPU walked those tables, or on another operand, is not
+ * an access to emulate. */
+static bool operand_on_page(const struct guest_sysregs *s, const struct guest_regs *regs,
+			    const struct decoded_insn *d, bool write, u64 fault_gpa)
+{
+	struct decoded_mem m = d->mem;
+	struct gm_phys ph = guest_phys();
+	bool long_mode = gm_code_mode(s) == DECODE_64;
+	u64 ea, la, gpa;
+	u32 pf;
+
+	if (d->op == DECODE_MOVS && write) {
+		m.seg = SEG_ES;
+		m.base = REG_DI;
+	}
+	ea = m.disp;
+	if (m.base != REG_NONE)
+		ea += emul_get_reg(regs, m.base, false, 8);
+	if (m.index != REG_NONE)
+		ea += emul_get_reg(regs, m.index, false, 8) * m.scale;
+	if (m.rip_rel)
+		ea += regs->rip + d->len;
+	if (d->op >= DECODE_BT && d->op <= DECODE_BTC && !d->has_imm) {
+		/* A register bit offset picks the operand-sized unit. */
+		s64 off = emul_get_reg(regs, d->reg, false, d->size);
+
+		if (d->size == 2)
+			off = (s16)off;
+		else if (d->size == 4)
+			off = (s32)off;
+		ea += (off >> (d->size == 2 ? 4 : d->size == 4 ? 5 : 6)) * d->size;
+	}
+	ea &= size_mask(m.addr_size);
+	la = (long_mode && m.seg != SEG_FS && m.seg != SEG_GS ? 0 : s->seg_base[m.seg]) + ea;
+	if (!long_mode)
+		la &= 0xffffffffull;
+	return gm_translate(s, &ph, la, 0, &gpa, &pf) == GM_OK &&
+	       ALIGN_DOWN(gpa, PAGE_SIZE) == ALIGN_DOWN(fault_gpa, PAGE_SIZE);
 }
 
 /* One element of MOVS with one side on the trapped page (the side that
@@ -352,6 +394,8 @@ void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		what = "instruction (not readable)";
 	} else if (x86_decode(insn, n, gm_code_mode(&s), &d)) {
 		what = "instruction (not decoded)";
+	} else if (!d.has_mem || !operand_on_page(&s, &v->regs, &d, e->fault.write, gpa)) {
+		what = "access (the fault is not on the instruction's operand)";
 	} else if (d.op == DECODE_MOVS && gpa + d.size - r->base <= r->size &&
 		   (gpa & (PAGE_SIZE - 1)) + d.size <= PAGE_SIZE) {
 		bool done;
