@@ -2,9 +2,11 @@
 # Devices whose registers Lamina traps and emulates (tests/system/emul.sh
 # boots with trap=mmio:0xfee00000 trap=io:0x70-0x71): the local APIC must
 # keep ticking and read consistently (mmioprobe), the RTC behind the CMOS
-# ports must still read, and Lamina must have counted the emulated
-# accesses.  Also prints the trapped exits per second, idle.
+# ports must still read, also with string I/O (ioprobe), and Lamina must
+# have counted the emulated accesses.  Also prints the trapped exits per
+# second, idle.
 mmioprobe
+ioprobe
 echo "emul: rtc: $(grep -E '^(rtc_time|rtc_date)' /proc/driver/rtc | tr -s ' \t' ' ' | tr '\n' ' ')"
 if hwclock -r >/tmp/hwclock.out 2>&1; then
 	echo "emul: hwclock: $(cat /tmp/hwclock.out)"
