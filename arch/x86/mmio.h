@@ -26,7 +26,9 @@ struct emul_handler {
 
 #define EMUL_MAX_RANGES 64
 
-/* Registers [base, base + size): page-aligned for MMIO.  0 or -errno. */
+/* Registers [base, base + size): page-aligned for MMIO.  0 or -errno.
+ * Meant for start-up, before the guest runs (later, the caller must flush
+ * every vCPU's guest TLB; the registry takes no lock). */
 int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx);
 int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx);
 
