@@ -46,6 +46,13 @@ done
 mkdir -p "$SYS" "$RESULTS"
 suite=emul
 [ "$vmx" = 1 ] && suite=emul-vmx
+# One run at a time per tree: the boots share $SYS (several people or make
+# invocations may start the suite at once).
+exec 9>"$SYS/.lock"
+if ! flock -n 9; then
+	echo "$suite: another run holds $SYS/.lock; waiting"
+	flock 9
+fi
 out=$RESULTS/$suite.txt
 : >"$out"
 
