@@ -148,8 +148,8 @@ static int set_selftest(struct word val, struct options *o)
 	return 0;
 }
 
-/* trap=mmio:<addr>[+<size>] (page-aligned, 4K by default) or
- * trap=io:<port>[-<last port>]. */
+/* trap=mmio:<addr>[+<size>] (page-aligned, 4K by default),
+ * trap=mmio-writes:<addr>[+<size>] or trap=io:<port>[-<last port>]. */
 static int set_trap(struct word val, struct options *o)
 {
 	struct word num;
@@ -164,6 +164,9 @@ static int set_trap(struct word val, struct options *o)
 		i = 3;
 	} else if (val.len > 5 && !strncmp(val.s, "mmio:", 5)) {
 		i = 5;
+	} else if (val.len > 12 && !strncmp(val.s, "mmio-writes:", 12)) {
+		t.writes_only = true;
+		i = 12;
 	} else {
 		return -EINVAL;
 	}

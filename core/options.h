@@ -16,9 +16,10 @@ enum boot_mode {
 #define OPT_MAX_TRAPS 4
 
 /* trap=mmio:<addr>[+<size>] / trap=io:<port>[-<last>]: a range whose every
- * guest access Lamina traps, emulates against the device and counts. */
+ * guest access Lamina traps, emulates against the device and counts;
+ * trap=mmio-writes:... traps the writes only. */
 struct opt_trap {
-	bool io;
+	bool io, writes_only;
 	u64 base, size;
 };
 

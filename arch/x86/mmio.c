@@ -109,6 +109,12 @@ static int add_range(u64 base, u64 size, bool io, const struct emul_handler *h, 
 	return 0;
 }
 
+/* Not present, or read-only for a writes-only handler. */
+static int trap_page(u64 pa, const struct emul_handler *h)
+{
+	return h->writes_only ? nested_map_page(pa, pa, PERM_R | PERM_X) : nested_map_page(pa, 0, 0);
+}
+
 int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx)
 {
 	int err;
@@ -118,11 +124,11 @@ int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx)
 		return -EINVAL;
 	err = add_range(base, size, false, h, ctx);
 	for (u64 pa = base; !err && pa < base + size; pa += PAGE_SIZE)
-		err = nested_map_page(pa, 0, 0);
+		err = trap_page(pa, h);
 	if (err)
 		return err;
-	pr_info("trapping guest MMIO 0x%llx-0x%llx (%s)", (unsigned long long)base,
-		(unsigned long long)(base + size - 1), h->name);
+	pr_info("trapping guest MMIO %s0x%llx-0x%llx (%s)", h->writes_only ? "writes " : "",
+		(unsigned long long)base, (unsigned long long)(base + size - 1), h->name);
 	return 0;
 }
 
@@ -248,7 +254,7 @@ bool emul_handle_debug_trap(struct vcpu *v)
 	if (r->io) {
 		set_io_bits(r->base, r->size, true);
 	} else {
-		nested_map_page(pending[cpu].page, 0, 0);
+		trap_page(pending[cpu].page, r->h);
 		v->backend->flush_guest_tlb(v);
 	}
 	pending[cpu].range = NULL;
@@ -555,6 +561,10 @@ static const struct emul_handler pt_mmio = {
 	.name = "trap= pass-through", .read = pt_mmio_read, .write = pt_mmio_write,
 	.passthrough = true,
 };
+static const struct emul_handler pt_mmio_writes = {
+	.name = "trap= pass-through", .read = pt_mmio_read, .write = pt_mmio_write,
+	.passthrough = true, .writes_only = true,
+};
 static const struct emul_handler pt_io = {
 	.name = "trap= pass-through", .read = pt_io_read, .write = pt_io_write,
 	.passthrough = true,
@@ -565,7 +575,8 @@ int emul_apply_options(const struct options *o)
 	for (unsigned i = 0; i < o->nr_traps; i++) {
 		const struct opt_trap *t = &o->traps[i];
 		int err = t->io ? io_register(t->base, t->size, &pt_io, NULL)
-				: mmio_register(t->base, t->size, &pt_mmio, NULL);
+				: mmio_register(t->base, t->size,
+						t->writes_only ? &pt_mmio_writes : &pt_mmio, NULL);
 
 		if (err) {
 			pr_err("trap=%s:0x%llx: cannot trap this range (error %d)", t->io ? "io" : "mmio",

@@ -22,6 +22,9 @@ struct emul_handler {
 	 * the page is mapped (the port opened) for one single-stepped
 	 * instruction.  Otherwise the guest gets #UD. */
 	bool passthrough;
+	/* MMIO: the pages stay mapped read-only, so only writes trap (the
+	 * guest's reads reach the device directly). */
+	bool writes_only;
 };
 
 #define EMUL_MAX_RANGES 64

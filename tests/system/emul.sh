@@ -15,6 +15,8 @@
 #   emul      trap= on the APIC and CMOS; guest tests emul (mmioprobe,
 #             RTC, hwclock, APIC timer, exit rates), status, memprotect,
 #             cpuwork; the guest powers off
+#   emulw     trap=mmio-writes:0xfee00000: the APIC page read-only, only
+#             its writes trapped; guest tests emul, status
 #   badtrap   trap=mmio:0x123 (not page-aligned): a clear error
 # Tests (PASS/FAIL lines in $RESULTS/emul.txt):
 #   emul/apic-mmio    the guest ran with its APIC trapped: exits_mmio > 0,
@@ -26,6 +28,8 @@
 #   emul/fallback     an instruction Lamina does not emulate (an SSE movd)
 #                     passes through to the device and is counted
 #   emul/guest-tests  status, memprotect and cpuwork still pass; power-off
+#   emul/apic-writes  with only writes trapped, the guest's reads go to the
+#                     APIC directly (no emulated reads), writes are emulated
 #   emul/bad-option   a bad trap= value stops Lamina with an error
 # --vmx judges emul-vmx/apic-mmio, cmos-io, fallback and guest-tests
 # (status and memprotect only: cpuwork is slow under Bochs).
@@ -77,7 +81,7 @@ boot() {
 	echo $? >"$SYS/$name.status"
 }
 
-TESTS="apic-mmio cmos-io fallback guest-tests bad-option"
+TESTS="apic-mmio cmos-io fallback guest-tests apic-writes bad-option"
 [ "$vmx" = 1 ] && TESTS="apic-mmio cmos-io fallback guest-tests"
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
 	for t in $TESTS; do
@@ -95,6 +99,7 @@ if [ "$vmx" = 1 ]; then
 else
 	e=emul
 	boot $e "$TRAPS" "guest.test=emul,status,memprotect,cpuwork guest.end=poweroff" 360
+	boot emulw "trap=mmio-writes:0xfee00000" "guest.test=emul,status guest.end=poweroff" 300
 	boot badtrap "trap=mmio:0x123" "guest.end=poweroff" 90 --until 'lamina: error:'
 	guest_tests="status memprotect cpuwork"
 fi
@@ -136,6 +141,16 @@ else
 fi
 
 [ "$vmx" = 1 ] && exit 0
+if [ "$(st emulw)" = 0 ] && has emulw "$banner" &&
+   has emulw 'trapping guest MMIO writes 0xfee00000-0xfee00fff' &&
+   has emulw '^exits_mmio: [1-9]' && has emulw '^emul_mmio: 0 reads, [1-9]' &&
+   has emulw 'mmioprobe: PASS' && has emulw 'guest-test status: end rc=0' &&
+   has emulw 'lamina-guest: powering off' && ! has emulw 'lamina: error'; then
+	pass apic-writes
+else
+	fail apic-writes "writes-only trapping of the APIC failed (status $(st emulw))" emulw
+fi
+
 if has badtrap "lamina: error: bad value in option 'trap=mmio:0x123'" &&
    has badtrap 'lamina: error: bad options'; then
 	pass bad-option

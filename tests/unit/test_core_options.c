@@ -142,6 +142,34 @@ static void pciwatch_values(void **state)
 	assert_int_not_equal(options_parse("pciwatch", &o), 0);
 }
 
+static void trap_values(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("trap=mmio:0xfee00000 trap=io:0x70-0x71", &o), 0);
+	assert_int_equal(o.nr_traps, 2);
+	assert_false(o.traps[0].io);
+	assert_false(o.traps[0].writes_only);
+	assert_int_equal(o.traps[0].base, 0xfee00000);
+	assert_int_equal(o.traps[0].size, 4096);
+	assert_true(o.traps[1].io);
+	assert_int_equal(o.traps[1].base, 0x70);
+	assert_int_equal(o.traps[1].size, 2);
+	assert_int_equal(options_parse("trap=mmio-writes:0xfec00000+8K trap=io:0x2f8", &o), 0);
+	assert_true(o.traps[0].writes_only);
+	assert_int_equal(o.traps[0].size, 8192);
+	assert_int_equal(o.traps[1].size, 1);
+	assert_int_not_equal(options_parse("trap=mmio:0x123", &o), 0);     /* not page-aligned */
+	assert_int_not_equal(options_parse("trap=mmio:0x1000+100", &o), 0);
+	assert_int_not_equal(options_parse("trap=io:0x71-0x70", &o), 0);   /* backwards */
+	assert_int_not_equal(options_parse("trap=io:0xffff-0x10000", &o), 0);
+	assert_int_not_equal(options_parse("trap=disk:1", &o), 0);
+	assert_int_not_equal(options_parse("trap=io:", &o), 0);
+	assert_int_not_equal(options_parse("trap=io:1 trap=io:2 trap=io:3 trap=io:4 trap=io:5", &o),
+			     0);                                              /* at most 4 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +180,7 @@ int main(void)
 		cmocka_unit_test_setup(boot_values, setup),
 		cmocka_unit_test_setup(unknown_is_reported_not_fatal, setup),
 		cmocka_unit_test_setup(pciwatch_values, setup),
+		cmocka_unit_test_setup(trap_values, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
