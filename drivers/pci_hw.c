@@ -9,6 +9,7 @@
  * accesses put the guest's 0xCF8 value back afterwards.
  */
 #include "arch/x86/acpi.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/mmio.h"
 #include "arch/x86/paging.h"
 #include "core/log.h"
@@ -22,58 +23,14 @@
 #define PCI_ADDR_ENABLE 0x80000000u
 #define LOG_DEVICES_MAX 64
 
-static inline void port_out32(u16 port, u32 v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u32 port_in32(u16 port)
-{
-	u32 v;
-
-	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void port_out16(u16 port, u16 v)
-{
-	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u16 port_in16(u16 port)
-{
-	u16 v;
-
-	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void port_out8(u16 port, u8 v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 port_in8(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static u32 hw_port_in(u16 port, unsigned size)
 {
-	return size == 1 ? port_in8(port) : size == 2 ? port_in16(port) : port_in32(port);
+	return port_read(port, size);
 }
 
 static void hw_port_out(u16 port, unsigned size, u32 v)
 {
-	if (size == 1)
-		port_out8(port, v);
-	else if (size == 2)
-		port_out16(port, v);
-	else
-		port_out32(port, v);
+	port_write(port, size, v);
 }
 
 static const struct pci_port_ops hw_ports = { hw_port_in, hw_port_out };
@@ -104,9 +61,9 @@ static u32 legacy_read(void *ctx, struct pci_addr a, u16 off, unsigned width)
 
 	(void)ctx;
 	spin_lock(&legacy_lock);
-	port_out32(PCI_ADDR_PORT, legacy_address(a, off));
+	outl(PCI_ADDR_PORT, legacy_address(a, off));
 	v = hw_port_in(port, width);
-	port_out32(PCI_ADDR_PORT, legacy_trap.cf8);
+	outl(PCI_ADDR_PORT, legacy_trap.cf8);
 	spin_unlock(&legacy_lock);
 	return v;
 }
@@ -117,9 +74,9 @@ static void legacy_write(void *ctx, struct pci_addr a, u16 off, unsigned width, 
 
 	(void)ctx;
 	spin_lock(&legacy_lock);
-	port_out32(PCI_ADDR_PORT, legacy_address(a, off));
+	outl(PCI_ADDR_PORT, legacy_address(a, off));
 	hw_port_out(port, width, v);
-	port_out32(PCI_ADDR_PORT, legacy_trap.cf8);
+	outl(PCI_ADDR_PORT, legacy_trap.cf8);
 	spin_unlock(&legacy_lock);
 }
 
@@ -199,10 +156,10 @@ static bool legacy_present(void)
 {
 	u32 back;
 
-	legacy_trap.cf8 = port_in32(PCI_ADDR_PORT);
-	port_out32(PCI_ADDR_PORT, PCI_ADDR_ENABLE);
-	back = port_in32(PCI_ADDR_PORT);
-	port_out32(PCI_ADDR_PORT, legacy_trap.cf8);
+	legacy_trap.cf8 = inl(PCI_ADDR_PORT);
+	outl(PCI_ADDR_PORT, PCI_ADDR_ENABLE);
+	back = inl(PCI_ADDR_PORT);
+	outl(PCI_ADDR_PORT, legacy_trap.cf8);
 	return back == PCI_ADDR_ENABLE;
 }
 
@@ -284,28 +241,14 @@ static void trap_port_write(void *ctx, u64 port, unsigned size, u64 val)
 
 static u64 trap_ecam_read(void *ctx, u64 pa, unsigned size)
 {
-	volatile void *p = phys_to_virt(pa);
-
 	(void)ctx;
-	switch (size) {
-	case 1: return *(volatile u8 *)p;
-	case 2: return *(volatile u16 *)p;
-	case 4: return *(volatile u32 *)p;
-	default: return *(volatile u64 *)p;
-	}
+	return phys_read(pa, size);
 }
 
 static void trap_ecam_write(void *ctx, u64 pa, unsigned size, u64 val)
 {
-	volatile void *p = phys_to_virt(pa);
-
 	(void)ctx;
-	switch (size) {
-	case 1: *(volatile u8 *)p = val; break;
-	case 2: *(volatile u16 *)p = val; break;
-	case 4: *(volatile u32 *)p = val; break;
-	default: *(volatile u64 *)p = val; break;
-	}
+	phys_write(pa, size, val);
 	pci_ecam_write_observed(ecam.win, ecam.n, pa, size, val);
 }
 

@@ -103,6 +103,74 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
+static inline void outw(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* A port access of 1, 2 or 4 bytes. */
+static inline u32 port_read(u16 port, unsigned size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static inline void port_write(u16 port, unsigned size, u32 v)
+{
+	if (size == 1)
+		outb(port, v);
+	else if (size == 2)
+		outw(port, v);
+	else
+		outl(port, v);
+}
+
+/* A single access of 1, 2, 4 or 8 bytes to device memory that Lamina
+ * reaches through its identity map (pa is the virtual address too). */
+static inline u64 phys_read(u64 pa, unsigned size)
+{
+	volatile void *p = (volatile void *)pa;
+
+	switch (size) {
+	case 1: return *(volatile u8 *)p;
+	case 2: return *(volatile u16 *)p;
+	case 4: return *(volatile u32 *)p;
+	default: return *(volatile u64 *)p;
+	}
+}
+
+static inline void phys_write(u64 pa, unsigned size, u64 v)
+{
+	volatile void *p = (volatile void *)pa;
+
+	switch (size) {
+	case 1: *(volatile u8 *)p = v; break;
+	case 2: *(volatile u16 *)p = v; break;
+	case 4: *(volatile u32 *)p = v; break;
+	default: *(volatile u64 *)p = v; break;
+	}
+}
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");

@@ -25,32 +25,6 @@
 
 #define IO_BITMAP_PAGES 3
 
-static inline u16 inw(u16 port)
-{
-	u16 v;
-
-	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline u32 inl(u16 port)
-{
-	u32 v;
-
-	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outw(u16 port, u16 v)
-{
-	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(u16 port, u32 v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
 struct range {
 	u64 base, size;
 	bool io;
@@ -443,20 +417,10 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 			v->backend->inject_exception(v, VEC_UD, false, 0);
 			return;
 		}
-		if (e->io.in) {
-			u32 val = size == 1 ? inb(e->io.port) : size == 2 ? inw(e->io.port)
-									 : inl(e->io.port);
-			emul_set_reg(&v->regs, REG_AX, false, size, val);
-		} else {
-			u32 val = emul_get_reg(&v->regs, REG_AX, false, size);
-
-			if (size == 1)
-				outb(e->io.port, val);
-			else if (size == 2)
-				outw(e->io.port, val);
-			else
-				outl(e->io.port, val);
-		}
+		if (e->io.in)
+			emul_set_reg(&v->regs, REG_AX, false, size, port_read(e->io.port, size));
+		else
+			port_write(e->io.port, size, emul_get_reg(&v->regs, REG_AX, false, size));
 		v->backend->skip_insn(v, e, e->insn_len);
 		return;
 	}
@@ -516,45 +480,26 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 
 static u64 pt_mmio_read(void *ctx, u64 addr, unsigned size)
 {
-	volatile void *p = phys_to_virt(addr);
-
 	(void)ctx;
-	switch (size) {
-	case 1: return *(volatile u8 *)p;
-	case 2: return *(volatile u16 *)p;
-	case 4: return *(volatile u32 *)p;
-	default: return *(volatile u64 *)p;
-	}
+	return phys_read(addr, size);
 }
 
 static void pt_mmio_write(void *ctx, u64 addr, unsigned size, u64 val)
 {
-	volatile void *p = phys_to_virt(addr);
-
 	(void)ctx;
-	switch (size) {
-	case 1: *(volatile u8 *)p = val; break;
-	case 2: *(volatile u16 *)p = val; break;
-	case 4: *(volatile u32 *)p = val; break;
-	default: *(volatile u64 *)p = val; break;
-	}
+	phys_write(addr, size, val);
 }
 
 static u64 pt_io_read(void *ctx, u64 port, unsigned size)
 {
 	(void)ctx;
-	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+	return port_read(port, size);
 }
 
 static void pt_io_write(void *ctx, u64 port, unsigned size, u64 val)
 {
 	(void)ctx;
-	if (size == 1)
-		outb(port, val);
-	else if (size == 2)
-		outw(port, val);
-	else
-		outl(port, val);
+	port_write(port, size, val);
 }
 
 static const struct emul_handler pt_mmio = {
