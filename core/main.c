@@ -140,6 +140,42 @@ static const struct vcpu_backend *select_backend(void)
 	return NULL;
 }
 
+/* The CPU's backend and the guest-physical map with Lamina's region hidden. */
+static void setup_virtualization(void)
+{
+	hv_backend = select_backend();
+	if (!hv_backend)
+		fail("no usable virtualization backend");
+	if (nested_init(hv_backend->nested_format, paging_identity_limit()) || guard_init())
+		fail("out of memory building nested page tables");
+	pr_info("backend: %s, nested paging %s", hv_backend->name, hv_backend->paging);
+}
+
+/* What Lamina watches or mediates: trap= ranges, CPUs, PCI devices. */
+static void setup_devices(void)
+{
+	if (emul_apply_options(&options))
+		fail("cannot set up the trap= ranges");
+	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
+	if (options.pci_watch)
+		pci_watch_enable(options.pci_watch >> 16, options.pci_watch & 0xffff);
+	pci_init(boot_info.acpi_rsdp);
+}
+
+/* Either the Linux bzImage module, or whatever the BIOS boots next. */
+static void load_guest(struct vcpu *v)
+{
+	if (options.boot == BOOT_CHAIN ||
+	    (options.boot == BOOT_AUTO && boot_info.nr_modules == 0)) {
+		if (!hv_backend->real_mode)
+			fail("boot=chain: this backend cannot start a real-mode guest yet");
+		if (chain_load(&boot_info, &options, v))
+			fail("cannot prepare the chain boot");
+	} else if (linux_load(&boot_info, v)) {
+		fail("cannot start the guest kernel");
+	}
+}
+
 void __noreturn boot_main(u32 magic, u64 info_phys)
 {
 	legacy_save_uart(SERIAL_COM1);
@@ -164,32 +200,13 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	if (simd_init())
 		pr_warn("continuing without crypto");
 
-	hv_backend = select_backend();
-	if (!hv_backend)
-		fail("no usable virtualization backend");
-	if (nested_init(hv_backend->nested_format, paging_identity_limit()) || guard_init())
-		fail("out of memory building nested page tables");
-	pr_info("backend: %s, nested paging %s", hv_backend->name, hv_backend->paging);
-	if (emul_apply_options(&options))
-		fail("cannot set up the trap= ranges");
-
-	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
-	if (options.pci_watch)
-		pci_watch_enable(options.pci_watch >> 16, options.pci_watch & 0xffff);
-	pci_init(boot_info.acpi_rsdp);
+	setup_virtualization();
+	setup_devices();
 
 	struct vcpu *v = &boot_vcpu;
 
 	v->backend = hv_backend;
-	if (options.boot == BOOT_CHAIN ||
-	    (options.boot == BOOT_AUTO && boot_info.nr_modules == 0)) {
-		if (!hv_backend->real_mode)
-			fail("boot=chain: this backend cannot start a real-mode guest yet");
-		if (chain_load(&boot_info, &options, v))
-			fail("cannot prepare the chain boot");
-	} else if (linux_load(&boot_info, v)) {
-		fail("cannot start the guest kernel");
-	}
+	load_guest(v);
 	if (hv_backend->vcpu_init(v))
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
