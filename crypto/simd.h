@@ -24,6 +24,48 @@
 #define XTS_ENTRY __attribute__((force_align_arg_pointer))
 
 /*
+ * The four exported entry points of a path, from the file's own
+ * one_unit() and units(): each calls them with the round count as a
+ * constant, so the compiler specializes the round loop for AES-128 (10)
+ * and AES-256 (14).
+ */
+#define XTS_DEFINE_ENTRIES(path)                                                         \
+	XTS_ENTRY void xts_##path##_enc(const struct xts_key *k, const uint8_t tweak[16],  \
+					const uint8_t *in, uint8_t *out, size_t nblocks)   \
+	{                                                                                  \
+		if (k->data.rounds == 10)                                                  \
+			one_unit(k, tweak, in, out, nblocks, 10, 0);                       \
+		else                                                                       \
+			one_unit(k, tweak, in, out, nblocks, 14, 0);                       \
+	}                                                                                  \
+	XTS_ENTRY void xts_##path##_dec(const struct xts_key *k, const uint8_t tweak[16],  \
+					const uint8_t *in, uint8_t *out, size_t nblocks)   \
+	{                                                                                  \
+		if (k->data.rounds == 10)                                                  \
+			one_unit(k, tweak, in, out, nblocks, 10, 1);                       \
+		else                                                                       \
+			one_unit(k, tweak, in, out, nblocks, 14, 1);                       \
+	}                                                                                  \
+	XTS_ENTRY void xts_##path##_units_enc(const struct xts_key *k, uint64_t unit,      \
+					      size_t ublocks, const uint8_t *in,          \
+					      uint8_t *out, size_t nunits)                \
+	{                                                                                  \
+		if (k->data.rounds == 10)                                                  \
+			units(k, unit, ublocks, in, out, nunits, 10, 0);                   \
+		else                                                                       \
+			units(k, unit, ublocks, in, out, nunits, 14, 0);                   \
+	}                                                                                  \
+	XTS_ENTRY void xts_##path##_units_dec(const struct xts_key *k, uint64_t unit,      \
+					      size_t ublocks, const uint8_t *in,          \
+					      uint8_t *out, size_t nunits)                \
+	{                                                                                  \
+		if (k->data.rounds == 10)                                                  \
+			units(k, unit, ublocks, in, out, nunits, 10, 1);                   \
+		else                                                                       \
+			units(k, unit, ublocks, in, out, nunits, 14, 1);                   \
+	}
+
+/*
  * The lane and round loops must be fully unrolled so the blocks stay in
  * registers (GCC and clang both accept this spelling).
  */

@@ -25,29 +25,19 @@ void xts_generic_enc(const struct xts_key *k, const uint8_t tweak[16],
 		     const uint8_t *in, uint8_t *out, size_t nblocks);
 void xts_generic_dec(const struct xts_key *k, const uint8_t tweak[16],
 		     const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_aesni_enc(const struct xts_key *k, const uint8_t tweak[16],
-		   const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_aesni_dec(const struct xts_key *k, const uint8_t tweak[16],
-		   const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_vaes_avx2_enc(const struct xts_key *k, const uint8_t tweak[16],
-		       const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_vaes_avx2_dec(const struct xts_key *k, const uint8_t tweak[16],
-		       const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
-			 const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
-			 const uint8_t *in, uint8_t *out, size_t nblocks);
-void xts_aesni_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
-                         const uint8_t *in, uint8_t *out, size_t nunits);
-void xts_aesni_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
-                         const uint8_t *in, uint8_t *out, size_t nunits);
-void xts_vaes_avx2_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
-                             const uint8_t *in, uint8_t *out, size_t nunits);
-void xts_vaes_avx2_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
-                             const uint8_t *in, uint8_t *out, size_t nunits);
-void xts_vaes_avx512_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
-                               const uint8_t *in, uint8_t *out, size_t nunits);
-void xts_vaes_avx512_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
-                               const uint8_t *in, uint8_t *out, size_t nunits);
+/* The four entry points of each SIMD path (defined by XTS_DEFINE_ENTRIES). */
+#define XTS_DECLARE_PATH(path)                                                           \
+	void xts_##path##_enc(const struct xts_key *k, const uint8_t tweak[16],            \
+			      const uint8_t *in, uint8_t *out, size_t nblocks);           \
+	void xts_##path##_dec(const struct xts_key *k, const uint8_t tweak[16],            \
+			      const uint8_t *in, uint8_t *out, size_t nblocks);           \
+	void xts_##path##_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks, \
+				    const uint8_t *in, uint8_t *out, size_t nunits);      \
+	void xts_##path##_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks, \
+				    const uint8_t *in, uint8_t *out, size_t nunits);
+
+XTS_DECLARE_PATH(aesni)
+XTS_DECLARE_PATH(vaes_avx2)
+XTS_DECLARE_PATH(vaes_avx512)
 
 #endif /* LAMINA_CRYPTO_XTS_IMPL_H */

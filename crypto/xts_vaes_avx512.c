@@ -173,38 +173,4 @@ XTS_INLINE void units(const struct xts_key *k, uint64_t unit, size_t ublocks,
 	}
 }
 
-XTS_ENTRY void xts_vaes_avx512_enc(const struct xts_key *k, const uint8_t tweak[16],
-			 const uint8_t *in, uint8_t *out, size_t nblocks)
-{
-	if (k->data.rounds == 10)
-		one_unit(k, tweak, in, out, nblocks, 10, 0);
-	else
-		one_unit(k, tweak, in, out, nblocks, 14, 0);
-}
-
-XTS_ENTRY void xts_vaes_avx512_dec(const struct xts_key *k, const uint8_t tweak[16],
-			 const uint8_t *in, uint8_t *out, size_t nblocks)
-{
-	if (k->data.rounds == 10)
-		one_unit(k, tweak, in, out, nblocks, 10, 1);
-	else
-		one_unit(k, tweak, in, out, nblocks, 14, 1);
-}
-
-XTS_ENTRY void xts_vaes_avx512_units_enc(const struct xts_key *k, uint64_t unit, size_t ublocks,
-			       const uint8_t *in, uint8_t *out, size_t nunits)
-{
-	if (k->data.rounds == 10)
-		units(k, unit, ublocks, in, out, nunits, 10, 0);
-	else
-		units(k, unit, ublocks, in, out, nunits, 14, 0);
-}
-
-XTS_ENTRY void xts_vaes_avx512_units_dec(const struct xts_key *k, uint64_t unit, size_t ublocks,
-			       const uint8_t *in, uint8_t *out, size_t nunits)
-{
-	if (k->data.rounds == 10)
-		units(k, unit, ublocks, in, out, nunits, 10, 1);
-	else
-		units(k, unit, ublocks, in, out, nunits, 14, 1);
-}
+XTS_DEFINE_ENTRIES(vaes_avx512)
