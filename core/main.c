@@ -207,7 +207,7 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 
 	v->backend = hv_backend;
 	load_guest(v);
-	if (hv_backend->vcpu_init(v))
+	if (simd_vcpu_init(v) || hv_backend->vcpu_init(v))
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
 	pr_info("starting the guest");

@@ -115,6 +115,9 @@ struct vcpu {
 	/* Memory-guard single-step in progress (see arch/x86/guard.c). */
 	u64 guard_pending_gpa;
 	bool guard_guest_tf;
+	/* The guest's extended state while Lamina uses SIMD on this vCPU's
+	 * CPU (simd_begin/simd_end, arch/x86/simd.h). */
+	struct xstate_area *simd_area;
 	u64 exits[EXIT_REASON_COUNT];
 	u64 exits_total;
 };

@@ -2,9 +2,12 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/xstate.h"
 #include "core/log.h"
+#include "core/mem.h"
+#include "core/vcpu.h"
 #include "crypto/xts.h"
 
 #define EIO 5
+#define ENOMEM 12
 #define CPUID1_ECX_XSAVE BIT(26)
 #define CR0_MP BIT(1)
 #define CR0_EM BIT(2)
@@ -42,4 +45,20 @@ int simd_init(void)
 	pr_info("crypto: XTS self-test passed, %s path, guest state kept with %s",
 		xts_impl_name(xts_active_impl()), xstate_method_name());
 	return 0;
+}
+
+int simd_vcpu_init(struct vcpu *v)
+{
+	v->simd_area = page_alloc(ALIGN_UP(XSTATE_AREA_MAX, PAGE_SIZE) / PAGE_SIZE);
+	return v->simd_area ? 0 : -ENOMEM;
+}
+
+void simd_begin(struct vcpu *v)
+{
+	xstate_save(v->simd_area);
+}
+
+void simd_end(struct vcpu *v)
+{
+	xstate_restore(v->simd_area);
 }
