@@ -35,6 +35,10 @@ enum exit_reason {
 	EXIT_IO,            /* IN/OUT/INS/OUTS on a port Lamina registered */
 	EXIT_MMIO,          /* nested fault on a page Lamina registered (set by
 			     * common code, arch/x86/mmio.c) */
+	EXIT_INIT,          /* INIT signal reached the CPU (VT-x) */
+	EXIT_SIPI,          /* startup IPI while waiting for one (VT-x) */
+	EXIT_NMI,           /* NMI intercepted (SVM: Lamina's wake-up kick, or
+			     * the guest's own NMI, which is re-injected) */
 	EXIT_UNKNOWN,
 	EXIT_REASON_COUNT
 };
@@ -57,6 +61,7 @@ struct vcpu_exit {
 			u8 size;     /* 1, 2, 4 */
 			bool in, string, rep;
 		} io;
+		u8 sipi_vector;
 	};
 };
 
@@ -86,6 +91,18 @@ struct vcpu_backend {
 	const struct pt_format *nested_format;
 	/* The backend can start the guest in real mode (GUEST_START_REAL). */
 	bool real_mode;
+	/* INIT: v waits for a startup IPI, its guest state as INIT leaves a
+	 * CPU (VT-x: the wait-for-SIPI activity state; SVM: nothing to do,
+	 * Lamina parks the CPU in vcpu_loop). */
+	void (*wait_for_sipi)(struct vcpu *v);
+	/* SIPI: v starts in real mode at CS = vector << 8, IP = 0. */
+	void (*start_at_sipi)(struct vcpu *v, u8 vector);
+	/* Queues an NMI for the guest (one the guest sent, intercepted). */
+	void (*inject_nmi)(struct vcpu *v);
+	/* The CPU takes INIT and SIPI in guest mode itself and reports them
+	 * (VT-x).  Otherwise the guest's INIT and SIPI IPIs never reach a CPU:
+	 * Lamina intercepts them at the APIC and emulates them (SVM). */
+	bool hw_init_sipi;
 };
 
 #include "arch/x86/vcpu_arch.h"
@@ -106,10 +123,17 @@ struct guest_start {
 	u16 real_seg;  /* REAL */
 };
 
+enum vcpu_state {
+	VCPU_RUNNING,
+	VCPU_WAIT_SIPI, /* after INIT, until a startup IPI */
+};
+
 struct vcpu {
 	struct guest_regs regs;
 	struct guest_start start;
-	unsigned id;
+	unsigned id;     /* index in vcpus[], 0 = the boot CPU */
+	u32 apic_id;
+	volatile enum vcpu_state state;
 	const struct vcpu_backend *backend;
 	struct vcpu_arch arch;
 	/* Memory-guard single-step in progress (see arch/x86/guard.c). */

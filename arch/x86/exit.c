@@ -3,6 +3,7 @@
 #include "arch/x86/guard.h"
 #include "arch/x86/guest_regs.h"
 #include "arch/x86/mmio.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/nested.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -22,6 +23,9 @@ const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_XSETBV] = "xsetbv",
 	[EXIT_IO] = "io",
 	[EXIT_MMIO] = "mmio",
+	[EXIT_INIT] = "init",
+	[EXIT_SIPI] = "sipi",
+	[EXIT_NMI] = "nmi",
 	[EXIT_UNKNOWN] = "unknown",
 };
 
@@ -141,6 +145,12 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	case EXIT_DEBUG_TRAP:
 		if (!guard_handle_debug_trap(v) && !emul_handle_debug_trap(v))
 			b->inject_exception(v, VEC_DB, false, 0);
+		break;
+	case EXIT_INIT:
+		vcpu_receive_init(v);
+		break;
+	case EXIT_SIPI:
+		vcpu_receive_sipi(v, e->sipi_vector);
 		break;
 	case EXIT_SHUTDOWN:
 		fatal_guest_exit(v, e, "guest triple fault (shutdown)");

@@ -2,6 +2,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
 #include "core/log.h"
+#include "core/vcpu.h"
 
 struct cpu_census {
 	u32 boot_apic_id;
@@ -35,4 +36,18 @@ unsigned smp_hide_secondary_cpus(u64 loader_rsdp)
 		pr_warn("%u of %u CPUs hidden from the guest: Lamina runs the boot CPU only",
 			c.hidden, c.usable);
 	return c.usable;
+}
+
+void vcpu_receive_init(struct vcpu *v)
+{
+	v->state = VCPU_WAIT_SIPI;
+	v->backend->wait_for_sipi(v);
+}
+
+void vcpu_receive_sipi(struct vcpu *v, u8 vector)
+{
+	if (v->state != VCPU_WAIT_SIPI)
+		return;
+	v->backend->start_at_sipi(v, vector);
+	v->state = VCPU_RUNNING;
 }
