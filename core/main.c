@@ -22,6 +22,7 @@
 #include "core/panic.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "drivers/disk/diskcrypt.h"
 #include "drivers/pci.h"
 #include "drivers/registry.h"
 
@@ -159,6 +160,8 @@ static void setup_devices(void)
 	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
 	if (options.pci_watch)
 		pci_watch_enable(options.pci_watch >> 16, options.pci_watch & 0xffff);
+	if (disk_crypt_init(&options, &boot_info))
+		fail("cannot set up disk encryption");
 	pci_init(boot_info.acpi_rsdp);
 }
 

@@ -214,42 +214,236 @@ static int set_pciwatch(struct word val, struct options *o)
 	return 0;
 }
 
+/* Splits w at the first c: *head before it, *tail after it (empty and
+ * false when there is no c). */
+static bool split_at(struct word w, char c, struct word *head, struct word *tail)
+{
+	for (size_t i = 0; i < w.len; i++) {
+		if (w.s[i] == c) {
+			*head = (struct word){ w.s, i };
+			*tail = (struct word){ w.s + i + 1, w.len - i - 1 };
+			return true;
+		}
+	}
+	*head = w;
+	*tail = (struct word){ w.s + w.len, 0 };
+	return false;
+}
+
+static bool strip_prefix(struct word *w, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (w->len < n || strncmp(w->s, prefix, n))
+		return false;
+	w->s += n;
+	w->len -= n;
+	return true;
+}
+
+/* encrypt=ata:<channel>.<unit>[@<first>[+<count>]] | ahci:<port>[@...] */
+static int set_encrypt(struct word val, struct options *o)
+{
+	struct opt_disk d = { 0 };
+	struct word dev, range, first, count, unit;
+	u64 a, b = 0;
+	bool has_range = split_at(val, '@', &dev, &range);
+
+	if (o->nr_disks == OPT_MAX_DISKS)
+		return -EINVAL;
+
+	if (strip_prefix(&dev, "ata:")) {
+		d.bus = OPT_DISK_ATA;
+		if (!split_at(dev, '.', &dev, &unit) || !parse_number(unit, &b, false) || b > 1)
+			return -EINVAL;
+	} else if (strip_prefix(&dev, "ahci:")) {
+		d.bus = OPT_DISK_AHCI;
+	} else {
+		return -EINVAL;
+	}
+	if (!parse_number(dev, &a, false) || a > (d.bus == OPT_DISK_ATA ? 63 : 31))
+		return -EINVAL;
+	d.a = a;
+	d.b = b;
+	if (has_range) {
+		if (split_at(range, '+', &first, &count) &&
+		    (!parse_number(count, &d.count, false) || !d.count))
+			return -EINVAL;
+		if (!parse_number(first, &d.first_lba, false) ||
+		    d.first_lba + d.count < d.first_lba)
+			return -EINVAL;
+	}
+	for (unsigned i = 0; i < o->nr_disks; i++)
+		if (o->disks[i].bus == d.bus && o->disks[i].a == d.a && o->disks[i].b == d.b)
+			return -EINVAL;
+	o->disks[o->nr_disks++] = d;
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The one key source; a second one is an error. */
+static bool claim_key_source(struct options *o, enum opt_key_source src)
+{
+	if (o->key.source != OPT_KEY_UNSET)
+		return false;
+	o->key.source = src;
+	return true;
+}
+
+static bool copy_text(struct word val, char *dst, size_t cap)
+{
+	if (!val.len || val.len >= cap)
+		return false;
+	memcpy(dst, val.s, val.len);
+	dst[val.len] = '\0';
+	return true;
+}
+
+/* key=<64 or 128 hex digits> (XTS-AES-128 / -256) or key=none. */
+static int set_key(struct word val, struct options *o)
+{
+	if (word_is(val, "none"))
+		return claim_key_source(o, OPT_KEY_NONE) ? 0 : -EINVAL;
+	if ((val.len != 64 && val.len != 128) || !claim_key_source(o, OPT_KEY_RAW))
+		return -EINVAL;
+	for (size_t i = 0; i < val.len; i += 2) {
+		int hi = hex_digit(val.s[i]), lo = hex_digit(val.s[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		o->key.raw[i / 2] = hi << 4 | lo;
+	}
+	o->key.raw_len = val.len / 2;
+	return 0;
+}
+
+static int set_keyfile(struct word val, struct options *o)
+{
+	if (val.len > OPT_NAME_MAX || !claim_key_source(o, OPT_KEY_FILE))
+		return -EINVAL;
+	return copy_text(val, o->key.text, sizeof(o->key.text)) ? 0 : -EINVAL;
+}
+
+static int set_passphrase(struct word val, struct options *o)
+{
+	if (!claim_key_source(o, OPT_KEY_PASSPHRASE))
+		return -EINVAL;
+	return copy_text(val, o->key.text, sizeof(o->key.text)) ? 0 : -EINVAL;
+}
+
+static int set_salt(struct word val, struct options *o)
+{
+	return copy_text(val, o->key.salt, sizeof(o->key.salt)) ? 0 : -EINVAL;
+}
+
+static int set_iterations(struct word val, struct options *o)
+{
+	u64 n;
+
+	if (!parse_number(val, &n, false) || !n || n > UINT32_MAX)
+		return -EINVAL;
+	o->key.iterations = n;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
+	bool secret; /* the value never reaches the log or the banner */
 } option_table[] = {
-	{ "memory", set_memory },
-	{ "serial", set_serial },
-	{ "loglevel", set_loglevel },
-	{ "quiet", set_quiet },
-	{ "boot", set_boot },
-	{ "selftest", set_selftest },
-	{ "trap", set_trap },
-	{ "pciwatch", set_pciwatch },
+	{ "memory", set_memory, false },
+	{ "serial", set_serial, false },
+	{ "loglevel", set_loglevel, false },
+	{ "quiet", set_quiet, false },
+	{ "boot", set_boot, false },
+	{ "selftest", set_selftest, false },
+	{ "trap", set_trap, false },
+	{ "pciwatch", set_pciwatch, false },
+	{ "encrypt", set_encrypt, false },
+	{ "key", set_key, true },
+	{ "keyfile", set_keyfile, false },
+	{ "passphrase", set_passphrase, true },
+	{ "salt", set_salt, false },
+	{ "iterations", set_iterations, false },
 };
 
+static int find_option(struct word key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
+		if (word_is(key, option_table[i].name))
+			return i;
+	return -1;
+}
+
+static struct word option_key(struct word opt)
+{
+	struct word key, val;
+
+	split_at(opt, '=', &key, &val);
+	return key;
+}
+
+/* 1 taken, 0 unknown, -EINVAL bad value. */
 static int apply_option(struct word opt, struct options *o)
 {
-	struct word key = opt, val = { opt.s + opt.len, 0 };
+	struct word key, val;
+	int i;
 
-	for (size_t i = 0; i < opt.len; i++) {
-		if (opt.s[i] == '=') {
-			key.len = i;
-			val = (struct word){ opt.s + i + 1, opt.len - i - 1 };
-			break;
-		}
+	split_at(opt, '=', &key, &val);
+	i = find_option(key);
+	if (i < 0) {
+		pr_warn("unknown option '%.*s' (ignored)", (int)key.len, key.s);
+		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++) {
-		if (!word_is(key, option_table[i].name))
-			continue;
-		if (option_table[i].set(val, o)) {
+	if (option_table[i].set(val, o)) {
+		if (option_table[i].secret)
+			pr_err("bad value in option '%s=' (value not shown)", option_table[i].name);
+		else
 			pr_err("bad value in option '%.*s'", (int)opt.len, opt.s);
-			return -EINVAL;
-		}
-		return 1;
+		return -EINVAL;
 	}
-	pr_warn("unknown option '%.*s' (ignored)", (int)opt.len, opt.s);
+	return 1;
+}
+
+/* The key options need encrypt= targets and the targets need a key. */
+static int check_disk_options(struct options *o)
+{
+	if (o->nr_disks && o->key.source == OPT_KEY_UNSET) {
+		pr_err("encrypt= needs a key: key=<hex>, keyfile=<module>, passphrase=<text> or key=none");
+		return -EINVAL;
+	}
+	if (!o->nr_disks && o->key.source != OPT_KEY_UNSET)
+		pr_warn("a disk key is given but no encrypt= target: the key is not used");
+	if (!o->key.salt[0])
+		memcpy(o->key.salt, OPT_KDF_SALT_DEFAULT, sizeof(OPT_KDF_SALT_DEFAULT));
+	if (!o->key.iterations)
+		o->key.iterations = OPT_KDF_ITERATIONS_DEFAULT;
 	return 0;
+}
+
+void options_scrub_secrets(char *cmdline)
+{
+	while (*cmdline) {
+		struct word w = { cmdline, 0 };
+		int i;
+
+		while (w.s[w.len] && w.s[w.len] != ' ')
+			w.len++;
+		i = find_option(option_key(w));
+		if (i >= 0 && option_table[i].secret)
+			for (size_t k = strlen(option_table[i].name) + 1; k < w.len; k++)
+				cmdline[k] = '-';
+		cmdline += w.len;
+		while (*cmdline == ' ')
+			cmdline++;
+	}
 }
 
 int options_parse(const char *cmdline, struct options *o)
@@ -280,12 +474,18 @@ int options_parse(const char *cmdline, struct options *o)
 
 		if (r < 0)
 			return r;
-		if (r > 0)
-			textbuf_printf(&taken, "%s%.*s", taken.len ? " " : "", (int)w.len, w.s);
+		if (r > 0) {
+			struct word key = option_key(w);
+
+			if (option_table[find_option(key)].secret)
+				w.len = key.len + 1; /* "key=" without the value */
+			textbuf_printf(&taken, "%s%.*s%s", taken.len ? " " : "", (int)w.len, w.s,
+				       option_table[find_option(key)].secret ? "(hidden)" : "");
+		}
 next:
 		first = false;
 	}
 	if (!taken.len)
 		textbuf_printf(&taken, "(defaults)");
-	return 0;
+	return check_disk_options(o);
 }

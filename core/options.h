@@ -23,6 +23,41 @@ struct opt_trap {
 	u64 base, size;
 };
 
+#define OPT_MAX_DISKS 8
+#define OPT_KEY_MAX 64        /* bytes of a raw XTS key (XTS-AES-256) */
+#define OPT_SECRET_MAX 128    /* characters of a passphrase */
+#define OPT_NAME_MAX 64       /* characters of keyfile= and salt= */
+#define OPT_KDF_ITERATIONS_DEFAULT 600000u /* as tools/lamina-disk */
+#define OPT_KDF_SALT_DEFAULT "lamina-disk"
+
+/* encrypt=ata:<channel>.<unit>[@<first>[+<count>]] or
+ * encrypt=ahci:<port>[@...]: a disk (and optionally an LBA range of it)
+ * whose sectors Lamina encrypts. */
+enum opt_disk_bus { OPT_DISK_ATA, OPT_DISK_AHCI };
+struct opt_disk {
+	enum opt_disk_bus bus;
+	unsigned a, b;        /* ATA: channel, unit; AHCI: port, 0 */
+	u64 first_lba, count; /* count 0: to the end of the disk */
+};
+
+/* Where the disk key comes from (one for every encrypt= target). */
+enum opt_key_source {
+	OPT_KEY_UNSET,
+	OPT_KEY_RAW,        /* key=<hex>: 32 or 64 bytes */
+	OPT_KEY_NONE,       /* key=none: mediate, store sectors unencrypted */
+	OPT_KEY_FILE,       /* keyfile=<module>: raw key in a multiboot2 module */
+	OPT_KEY_PASSPHRASE, /* passphrase=<text>: PBKDF2-HMAC-SHA256 */
+};
+
+struct opt_key {
+	enum opt_key_source source;
+	u8 raw[OPT_KEY_MAX];
+	unsigned raw_len;
+	char text[OPT_SECRET_MAX + 1]; /* passphrase, or keyfile module name */
+	char salt[OPT_NAME_MAX + 1];   /* salt= */
+	u32 iterations;                /* iterations= */
+};
+
 struct options {
 	u64 region_size;           /* memory=<MiB>M: Lamina's own region */
 	enum boot_mode boot;       /* boot=chain[:<BIOS drive>]|linux */
@@ -33,6 +68,9 @@ struct options {
 	struct opt_trap traps[OPT_MAX_TRAPS]; /* trap= (diagnostics, repeatable) */
 	unsigned nr_traps;
 	u32 pci_watch;             /* pciwatch=<vendor>:<device> (vendor << 16 | device), 0: none */
+	struct opt_disk disks[OPT_MAX_DISKS]; /* encrypt= (repeatable) */
+	unsigned nr_disks;
+	struct opt_key key;        /* key= / keyfile= / passphrase= (masked in `taken`) */
 	char taken[256];           /* the options as understood, for the banner */
 };
 
@@ -43,5 +81,10 @@ struct options {
 /* Parses cmdline into opts.  Unknown options are reported and skipped;
  * a known option with a bad value is an error (returns -EINVAL). */
 int options_parse(const char *cmdline, struct options *opts);
+
+/* Overwrites the values of key= and passphrase= in a command line with
+ * '-' so the text no longer holds the secret (the loader's copy lives in
+ * memory the guest gets). */
+void options_scrub_secrets(char *cmdline);
 
 #endif

@@ -220,10 +220,11 @@ static void log_devices(void)
 
 /* ---- the guest's config writes, for mediators ------------------------- */
 
-static u64 trap_port_read(void *ctx, u64 port, unsigned size)
+static u64 trap_port_read(struct vcpu *vcpu, void *ctx, u64 port, unsigned size)
 {
 	u32 v;
 
+	(void)vcpu;
 	(void)ctx;
 	spin_lock(&legacy_lock);
 	v = pci_legacy_trap_read(&legacy_trap, port, size);
@@ -231,22 +232,25 @@ static u64 trap_port_read(void *ctx, u64 port, unsigned size)
 	return v;
 }
 
-static void trap_port_write(void *ctx, u64 port, unsigned size, u64 val)
+static void trap_port_write(struct vcpu *vcpu, void *ctx, u64 port, unsigned size, u64 val)
 {
+	(void)vcpu;
 	(void)ctx;
 	spin_lock(&legacy_lock);
 	pci_legacy_trap_write(&legacy_trap, port, size, val);
 	spin_unlock(&legacy_lock);
 }
 
-static u64 trap_ecam_read(void *ctx, u64 pa, unsigned size)
+static u64 trap_ecam_read(struct vcpu *vcpu, void *ctx, u64 pa, unsigned size)
 {
+	(void)vcpu;
 	(void)ctx;
 	return phys_read(pa, size);
 }
 
-static void trap_ecam_write(void *ctx, u64 pa, unsigned size, u64 val)
+static void trap_ecam_write(struct vcpu *vcpu, void *ctx, u64 pa, unsigned size, u64 val)
 {
+	(void)vcpu;
 	(void)ctx;
 	phys_write(pa, size, val);
 	pci_ecam_write_observed(ecam.win, ecam.n, pa, size, val);

@@ -243,32 +243,42 @@ static u64 size_mask(unsigned size)
 	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
-static u64 dev_read(struct range *r, u64 addr, unsigned size)
+static u64 dev_read(struct vcpu *v, struct range *r, u64 addr, unsigned size)
 {
 	if (r->io)
 		__atomic_fetch_add(&emul_stats.io_reads, 1, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_add(&emul_stats.mmio_reads, 1, __ATOMIC_RELAXED);
-	return r->h->read(r->ctx, addr, size) & size_mask(size);
+	return r->h->read(v, r->ctx, addr, size) & size_mask(size);
 }
 
-static void dev_write(struct range *r, u64 addr, unsigned size, u64 val)
+static void dev_write(struct vcpu *v, struct range *r, u64 addr, unsigned size, u64 val)
 {
 	if (r->io)
 		__atomic_fetch_add(&emul_stats.io_writes, 1, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_add(&emul_stats.mmio_writes, 1, __ATOMIC_RELAXED);
-	r->h->write(r->ctx, addr, size, val & size_mask(size));
+	r->h->write(v, r->ctx, addr, size, val & size_mask(size));
 }
+
+/* The emulator's view of a range: the range and the vCPU that trapped. */
+struct range_access {
+	struct range *r;
+	struct vcpu *v;
+};
 
 static u64 range_read(void *ctx, u64 addr, unsigned size)
 {
-	return dev_read(ctx, addr, size);
+	struct range_access *a = ctx;
+
+	return dev_read(a->v, a->r, addr, size);
 }
 
 static void range_write(void *ctx, u64 addr, unsigned size, u64 val)
 {
-	dev_write(ctx, addr, size, val);
+	struct range_access *a = ctx;
+
+	dev_write(a->v, a->r, addr, size, val);
 }
 
 /* The linear address of a string operand: seg:rSI or ES:rDI.  In 64-bit
@@ -342,11 +352,11 @@ static bool emulate_movs(struct vcpu *v, struct range *r, const struct decoded_i
 		if (gm_read_linear(s, &ph, string_addr(s, &v->regs, d, d->mem.seg, REG_SI), &val,
 				   d->size, &pf) != GM_OK)
 			return false;
-		dev_write(r, gpa, d->size, val);
+		dev_write(v, r, gpa, d->size, val);
 	} else {
 		if (!writable_gpa(s, string_addr(s, &v->regs, d, SEG_ES, REG_DI), d->size, &ram))
 			return false;
-		val = dev_read(r, gpa, d->size);
+		val = dev_read(v, r, gpa, d->size);
 		memcpy(phys_to_virt(ram), &val, d->size);
 	}
 	*done = emul_string_step(&v->regs, d, true, true);
@@ -356,7 +366,8 @@ static bool emulate_movs(struct vcpu *v, struct range *r, const struct decoded_i
 void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct range *r = find(e->fault.gpa, false);
-	const struct emul_dev dev = { range_read, range_write, r };
+	struct range_access access = { r, v };
+	const struct emul_dev dev = { range_read, range_write, &access };
 	struct guest_sysregs s;
 	struct gm_phys ph = guest_phys();
 	struct decoded_insn d;
@@ -426,9 +437,9 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	}
 	if (!e->io.string) {
 		if (e->io.in)
-			emul_set_reg(&v->regs, REG_AX, false, size, dev_read(r, e->io.port, size));
+			emul_set_reg(&v->regs, REG_AX, false, size, dev_read(v, r, e->io.port, size));
 		else
-			dev_write(r, e->io.port, size, emul_get_reg(&v->regs, REG_AX, false, size));
+			dev_write(v, r, e->io.port, size, emul_get_reg(&v->regs, REG_AX, false, size));
 		v->backend->skip_insn(v, e, e->insn_len);
 		return;
 	}
@@ -459,14 +470,14 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 			u64 gpa;
 
 			if (writable_gpa(&s, la, size, &gpa)) {
-				val = dev_read(r, e->io.port, size);
+				val = dev_read(v, r, e->io.port, size);
 				memcpy(phys_to_virt(gpa), &val, size);
 				if (emul_string_step(&v->regs, &d, false, true))
 					v->backend->skip_insn(v, e, d.len);
 				return;
 			}
 		} else if (gm_read_linear(&s, &ph, la, &val, size, &pf) == GM_OK) {
-			dev_write(r, e->io.port, size, val);
+			dev_write(v, r, e->io.port, size, val);
 			if (emul_string_step(&v->regs, &d, true, false))
 				v->backend->skip_insn(v, e, d.len);
 			return;
@@ -478,26 +489,30 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 
 /* ------------------------------------------- trap= pass-through handlers */
 
-static u64 pt_mmio_read(void *ctx, u64 addr, unsigned size)
+static u64 pt_mmio_read(struct vcpu *v, void *ctx, u64 addr, unsigned size)
 {
+	(void)v;
 	(void)ctx;
 	return phys_read(addr, size);
 }
 
-static void pt_mmio_write(void *ctx, u64 addr, unsigned size, u64 val)
+static void pt_mmio_write(struct vcpu *v, void *ctx, u64 addr, unsigned size, u64 val)
 {
+	(void)v;
 	(void)ctx;
 	phys_write(addr, size, val);
 }
 
-static u64 pt_io_read(void *ctx, u64 port, unsigned size)
+static u64 pt_io_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
 {
+	(void)v;
 	(void)ctx;
 	return port_read(port, size);
 }
 
-static void pt_io_write(void *ctx, u64 port, unsigned size, u64 val)
+static void pt_io_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 val)
 {
+	(void)v;
 	(void)ctx;
 	port_write(port, size, val);
 }

@@ -15,9 +15,10 @@
 struct emul_handler {
 	const char *name;
 	/* Reads `size` (1, 2, 4, 8) bytes at addr: a guest-physical address
-	 * or a port number. */
-	u64 (*read)(void *ctx, u64 addr, unsigned size);
-	void (*write)(void *ctx, u64 addr, unsigned size, u64 value);
+	 * or a port number.  v is the vCPU whose access trapped (handlers
+	 * run on its CPU, e.g. for simd_begin(v)). */
+	u64 (*read)(struct vcpu *v, void *ctx, u64 addr, unsigned size);
+	void (*write)(struct vcpu *v, void *ctx, u64 addr, unsigned size, u64 value);
 	/* An instruction Lamina cannot emulate reaches the device itself:
 	 * the page is mapped (the port opened) for one single-stepped
 	 * instruction.  Otherwise the guest gets #UD. */
