@@ -3,6 +3,7 @@
  * at the top of RAM that the guest will never see, set up the CPU's
  * virtualization backend and nested paging, load the guest OS and run it.
  */
+#include "arch/x86/apic.h"
 #include "arch/x86/chain.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/guard.h"
@@ -124,7 +125,7 @@ static void relocate(void)
 	page_alloc_init(base + img, base + size);
 	if (paging_relocate(base, highest_ram_address(&boot_info)))
 		fail("out of memory building Lamina's page tables");
-	traps_init();
+	traps_init(&boot_vcpu.nmis);
 	pr_info("memory: 0x%llx-0x%llx (%llu MiB, image %llu KiB)", (unsigned long long)base,
 		(unsigned long long)(base + size), (unsigned long long)(size / MiB),
 		(unsigned long long)(img / KiB));
@@ -152,12 +153,14 @@ static void setup_virtualization(void)
 	pr_info("backend: %s, nested paging %s", hv_backend->name, hv_backend->paging);
 }
 
-/* What Lamina watches or mediates: trap= ranges, CPUs, PCI devices. */
+/* What Lamina watches or mediates: trap= ranges, the guest's INIT and
+ * startup IPIs, PCI devices. */
 static void setup_devices(void)
 {
 	if (emul_apply_options(&options))
 		fail("cannot set up the trap= ranges");
-	smp_hide_secondary_cpus(boot_info.acpi_rsdp);
+	if (!hv_backend->hw_init_sipi && apic_intercept_init_sipi())
+		fail("cannot intercept the guest's INIT and startup IPIs");
 	if (options.pci_watch)
 		pci_watch_enable(options.pci_watch >> 16, options.pci_watch & 0xffff);
 	if (disk_crypt_init(&options, &boot_info))
@@ -209,10 +212,13 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	struct vcpu *v = &boot_vcpu;
 
 	v->backend = hv_backend;
+	v->apic_id = apic_id();
+	v->apic_dfr = ~0u;
 	load_guest(v);
 	if (simd_vcpu_init(v) || hv_backend->vcpu_init(v))
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
+	smp_start_cpus(&boot_info);
 	pr_info("starting the guest");
 	vcpu_loop(v);
 }

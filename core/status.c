@@ -1,4 +1,5 @@
 /* The status text served to `laminactl status`. */
+#include "arch/x86/apic.h"
 #include "arch/x86/guard.h"
 #include "arch/x86/mmio.h"
 #include "core/format.h"
@@ -32,6 +33,10 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "uptime: %llu.%03llu\n", (unsigned long long)(up_ms / 1000),
 		       (unsigned long long)(up_ms % 1000));
 	textbuf_printf(&tb, "exits_total: %llu\n", (unsigned long long)total);
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		textbuf_printf(&tb, "cpu%u_exits: %llu (apic %u, %s)\n", i,
+			       (unsigned long long)vcpus[i]->exits_total, vcpus[i]->apic_id,
+			       vcpus[i]->state == VCPU_RUNNING ? "running" : "waiting for SIPI");
 	for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
 		if (per_reason[r])
 			textbuf_printf(&tb, "exits_%s: %llu\n", exit_reason_names[r],
@@ -49,6 +54,10 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "emul_unsupported: %llu (%llu passed through)\n",
 		       (unsigned long long)emul_stats.unsupported,
 		       (unsigned long long)emul_stats.fallbacks);
+	textbuf_printf(&tb, "ipi_emulated: %llu init, %llu sipi, %llu init de-assert, %llu to no CPU\n",
+		       (unsigned long long)apic_stats.inits, (unsigned long long)apic_stats.sipis,
+		       (unsigned long long)apic_stats.init_deasserts,
+		       (unsigned long long)apic_stats.dropped);
 	textbuf_printf(&tb, "pci_devices: %u\n", pci_devices.count + pci_devices.dropped);
 	textbuf_printf(&tb, "pci_config_writes: %llu\n", (unsigned long long)pci_stats.config_writes);
 	textbuf_printf(&tb, "pci_bar_moves: %llu\n", (unsigned long long)pci_stats.bar_moves);

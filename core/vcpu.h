@@ -134,17 +134,30 @@ struct vcpu {
 	unsigned id;     /* index in vcpus[], 0 = the boot CPU */
 	u32 apic_id;
 	volatile enum vcpu_state state;
+	/* INIT and startup IPIs other CPUs posted (VCPU_REQ_*, SVM), and the
+	 * SIPI's vector; taken by v's own CPU after its next exit. */
+	volatile u32 requests;
+	volatile u8 sipi_vector;
+	/* NMIs this CPU took in Lamina (arch/x86/nmi.S) and how many common
+	 * code has accounted for; kick: another CPU's NMI was a wake-up. */
+	volatile u32 nmis;
+	u32 nmis_seen;
+	volatile u32 kick;
+	/* The guest's logical APIC destination (LDR, DFR), for emulated IPIs. */
+	u32 apic_ldr, apic_dfr;
 	const struct vcpu_backend *backend;
 	struct vcpu_arch arch;
 	/* Memory-guard single-step in progress (see arch/x86/guard.c). */
-	u64 guard_pending_gpa;
-	bool guard_guest_tf;
+	bool guard_stepping;
 	/* The guest's extended state while Lamina uses SIMD on this vCPU's
 	 * CPU (simd_begin/simd_end, arch/x86/simd.h). */
 	struct xstate_area *simd_area;
 	u64 exits[EXIT_REASON_COUNT];
 	u64 exits_total;
 };
+
+#define VCPU_REQ_INIT BIT(0)
+#define VCPU_REQ_SIPI BIT(1)
 
 static inline void vcpu_count_exit(struct vcpu *v, enum exit_reason r)
 {

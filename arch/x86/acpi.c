@@ -133,7 +133,8 @@ unsigned madt_for_each_cpu(struct acpi_header *madt,
 			off += len;
 			continue;
 		}
-		cpu.enabled = *flags & (MADT_ENABLED | MADT_ONLINE_CAPABLE);
+		cpu.enabled = *flags & MADT_ENABLED;
+		cpu.online_capable = !cpu.enabled && (*flags & MADT_ONLINE_CAPABLE);
 		seen++;
 		if (fn(&cpu, ctx)) {
 			*flags &= ~(MADT_ENABLED | MADT_ONLINE_CAPABLE);

@@ -27,7 +27,8 @@ u8 acpi_checksum(const void *p, size_t len);
 
 struct madt_cpu {
 	u32 apic_id;
-	bool enabled;
+	bool enabled;        /* present and usable now */
+	bool online_capable; /* absent, may be hot-added later */
 };
 
 /* Calls fn for each processor entry (local APIC and x2APIC) in the MADT.

@@ -1,9 +1,11 @@
 /* Common exit handling for both backends. */
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/guard.h"
 #include "arch/x86/guest_regs.h"
 #include "arch/x86/mmio.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/traps.h"
 #include "arch/x86/nested.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -125,11 +127,19 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		hypercall_dispatch(&v->regs);
 		b->skip_insn(v, e, e->insn_len);
 		break;
-	case EXIT_MSR_READ:
 	case EXIT_MSR_WRITE:
+		if (e->msr == MSR_X2APIC_ICR) {
+			apic_guest_x2apic_icr(v, v->regs.rdx << 32 | (u32)v->regs.rax);
+			b->skip_insn(v, e, e->insn_len);
+			break;
+		}
+		/* fall through */
+	case EXIT_MSR_READ:
 		/* Only MSRs a backend handles itself are intercepted. */
 		b->inject_exception(v, VEC_GP, true, 0);
 		break;
+	case EXIT_NMI:
+		break; /* taken and accounted for by vcpu_loop() */
 	case EXIT_VIRT_INSN:
 		b->inject_exception(v, VEC_UD, false, 0);
 		break;
@@ -161,12 +171,48 @@ static void handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	}
 }
 
+/* INIT and startup IPIs other CPUs posted to v. */
+static void take_requests(struct vcpu *v)
+{
+	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQ_REL);
+
+	if (req & VCPU_REQ_INIT)
+		vcpu_receive_init(v);
+	if (req & VCPU_REQ_SIPI)
+		vcpu_receive_sipi(v, v->sipi_vector);
+}
+
+/* NMIs the CPU took in Lamina since the last look: another CPU's kick
+ * (at most one per kick flag), else the guest's, which it gets back -
+ * several pending NMIs are one, as in the CPU's own latch.  A CPU that
+ * waits for a SIPI ignores NMIs, as on bare metal. */
+static void account_nmis(struct vcpu *v)
+{
+	u32 n = v->nmis - v->nmis_seen;
+
+	if (!n)
+		return;
+	v->nmis_seen += n;
+	if (__atomic_exchange_n(&v->kick, 0, __ATOMIC_ACQ_REL))
+		n--;
+	if (n && v->state == VCPU_RUNNING)
+		v->backend->inject_nmi(v);
+}
+
 void __noreturn vcpu_loop(struct vcpu *v)
 {
 	struct vcpu_exit e;
 
 	for (;;) {
+		if (v->requests)
+			take_requests(v);
+		if (v->state == VCPU_WAIT_SIPI && !v->backend->hw_init_sipi) {
+			nmi_wait_nonzero(&v->requests);
+			account_nmis(v);
+			continue;
+		}
 		v->backend->run(v, &e);
+		account_nmis(v);
 		/* A fault on a trapped device page is an MMIO exit. */
 		if (e.reason == EXIT_NESTED_FAULT && mmio_claims(e.fault.gpa))
 			e.reason = EXIT_MMIO;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/panic.h"
+#include "core/spinlock.h"
 #include "core/string.h"
 
 #define ENOMEM 12
@@ -22,8 +23,11 @@ struct guard_stats guard_stats;
 
 static void *zero_page;
 static void *scratch_page;
-static u64 pending[MAX_PENDING]; /* guest pages mapped to the scratch page */
+/* Guest pages mapped to the scratch page, shared by all vCPUs (any of
+ * them may rearm, which only makes another's write fault again). */
+static u64 pending[MAX_PENDING];
 static unsigned nr_pending;
+static spinlock_t guard_lock;
 static struct ratelimit guard_log_limit;
 
 /* Builds the 4 KiB tables for the region now, so that remapping its pages
@@ -63,6 +67,7 @@ bool guard_handle_fault(struct vcpu *v, const struct vcpu_exit *e)
 		pr_warn("blocked guest %s of Lamina's memory at %llx (rip %llx)", what,
 			(unsigned long long)gpa, (unsigned long long)v->regs.rip);
 
+	spin_lock(&guard_lock);
 	if (!e->fault.write) {
 		if (e->fault.exec)
 			guard_stats.fetches++;
@@ -75,8 +80,11 @@ bool guard_handle_fault(struct vcpu *v, const struct vcpu_exit *e)
 			rearm();
 		pending[nr_pending++] = page;
 		err = nested_map_page(page, virt_to_phys(scratch_page), PERM_R | PERM_W);
-		v->backend->set_single_step(v, true);
+		if (!v->guard_stepping)
+			v->backend->set_single_step(v, true);
+		v->guard_stepping = true;
 	}
+	spin_unlock(&guard_lock);
 	BUG_ON(err); /* the tables were built by guard_init() */
 	v->backend->flush_guest_tlb(v);
 	return true;
@@ -84,9 +92,12 @@ bool guard_handle_fault(struct vcpu *v, const struct vcpu_exit *e)
 
 bool guard_handle_debug_trap(struct vcpu *v)
 {
-	if (!nr_pending)
+	if (!v->guard_stepping)
 		return false;
+	spin_lock(&guard_lock);
 	rearm();
+	spin_unlock(&guard_lock);
+	v->guard_stepping = false;
 	v->backend->set_single_step(v, false);
 	v->backend->flush_guest_tlb(v);
 	return true;

@@ -3,8 +3,11 @@
 #include "arch/x86/pagetable.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/spinlock.h"
 
+/* One map for all vCPUs; changed by any of them at run time. */
 static struct pagetable nested;
+static spinlock_t nested_lock;
 
 int nested_init(const struct pt_format *fmt, u64 identity_limit)
 {
@@ -24,7 +27,11 @@ u64 nested_root_pa(void)
 
 int nested_map_page(u64 gpa, u64 hpa, unsigned perms)
 {
-	return pt_map(&nested, gpa, hpa, PAGE_SIZE, perms);
+	spin_lock(&nested_lock);
+	int err = pt_map(&nested, gpa, hpa, PAGE_SIZE, perms);
+
+	spin_unlock(&nested_lock);
+	return err;
 }
 
 /* Addresses the guest can form: up to the CPU's physical address width. */
@@ -41,11 +48,20 @@ bool nested_map_on_demand(u64 gpa)
 	unsigned level;
 	u64 base = ALIGN_DOWN(gpa, HUGE_PAGE_SIZE);
 
-	if (in_hv_region(gpa) || gpa >= phys_limit() || pt_lookup(&nested, gpa, &level))
+	bool mapped = false;
+
+	if (in_hv_region(gpa) || gpa >= phys_limit())
 		return false;
 	/* A 1 GiB-aligned block never contains the region (< 4 GiB) unless
 	 * the whole low 4 GiB were unmapped, which the initial map rules out. */
 	if (ranges_overlap(base, HUGE_PAGE_SIZE, hv_region.base, hv_region.size))
 		return false;
-	return pt_map(&nested, base, base, HUGE_PAGE_SIZE, PERM_RWX) == 0;
+	spin_lock(&nested_lock);
+	/* Another vCPU may have mapped it since this one faulted. */
+	if (pt_lookup(&nested, gpa, &level))
+		mapped = true;
+	else
+		mapped = pt_map(&nested, base, base, HUGE_PAGE_SIZE, PERM_RWX) == 0;
+	spin_unlock(&nested_lock);
+	return mapped;
 }

@@ -15,11 +15,9 @@
 
 static u8 boot_area[XSTATE_AREA_MAX] __aligned(64);
 
-int simd_init(void)
+int simd_init_cpu(void)
 {
-	struct xstate_area *area = (struct xstate_area *)boot_area;
 	u64 cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	int err;
 
 	/* xstate.h's contract: FXSR/XSAVE enabled, no FPU emulation or
 	 * lazy-switch trap.  VMRUN keeps these host settings across exits. */
@@ -27,7 +25,15 @@ int simd_init(void)
 		cr4 |= CR4_OSXSAVE;
 	write_cr4(cr4);
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+	return 0;
+}
 
+int simd_init(void)
+{
+	struct xstate_area *area = (struct xstate_area *)boot_area;
+	int err;
+
+	simd_init_cpu();
 	err = xstate_init(XSTATE_SWITCH_XCR0);
 	if (err) {
 		pr_warn("no FXSAVE: crypto unavailable");

@@ -5,6 +5,8 @@
  * saved around each batch, see arch/x86/xstate.h) and self-tests the XTS
  * path it will use.  0, or -errno with the reason logged. */
 int simd_init(void);
+/* The same CPU settings on another CPU (after simd_init on the boot CPU). */
+int simd_init_cpu(void);
 
 struct vcpu;
 

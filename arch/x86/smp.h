@@ -3,13 +3,13 @@
 
 #include "core/types.h"
 
-/* Until every CPU runs under Lamina, a CPU the guest started itself would
- * run outside Lamina, unprotected.  This marks all but the boot CPU
- * disabled in the ACPI MADT, so the OS does not start them.  Returns the
- * number of CPUs the firmware listed as usable. */
-unsigned smp_hide_secondary_cpus(u64 loader_rsdp);
-
+struct boot_info;
 struct vcpu;
+
+/* Brings every CPU of the ACPI MADT but the boot CPU (vcpus[0], already
+ * registered) under Lamina, each waiting for the guest's startup IPI, and
+ * marks disabled in the MADT the CPUs that did not come up. */
+void smp_start_cpus(const struct boot_info *bi);
 
 /* v's CPU got INIT (VT-x: an INIT exit; SVM: the guest's INIT IPI,
  * emulated): it waits for a startup IPI, as on bare metal. */
@@ -17,5 +17,11 @@ void vcpu_receive_init(struct vcpu *v);
 /* A startup IPI for v: starts it at vector << 12 when it waits for one;
  * ignored otherwise, as by the hardware. */
 void vcpu_receive_sipi(struct vcpu *v, u8 vector);
+
+struct vcpu *vcpu_by_apic_id(u32 apic_id);
+/* Posts VCPU_REQ_INIT / VCPU_REQ_SIPI (with its vector) to t and makes t
+ * take it soon: at once when t is the sender's own vCPU, else t's CPU is
+ * kicked with an NMI. */
+void vcpu_post_request(struct vcpu *sender, struct vcpu *t, u32 req, u8 vector);
 
 #endif

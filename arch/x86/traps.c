@@ -1,8 +1,10 @@
 /* Lamina's own CPU exceptions: these are always Lamina bugs, so report
- * everything useful on the serial port and reset the machine. */
+ * everything useful on the serial port and reset the machine.  NMIs are
+ * not exceptions: they are counted for the CPU's vCPU (arch/x86/nmi.S). */
 #include "arch/x86/cpu.h"
 #include "arch/x86/traps.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/panic.h"
 #include "core/string.h"
 
@@ -10,6 +12,10 @@
 #define GDT_DATA 0x10
 #define GDT_TSS 0x18
 #define IST_STACK_SIZE 8192
+#define IST_FAULT 1 /* #DF, #MC */
+#define IST_NMI 2
+#define VEC_NMI 2
+#define VEC_MC 18
 
 struct trap_frame {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
@@ -43,7 +49,16 @@ struct descriptor_ptr {
 	u64 base;
 } __packed;
 
-extern char trap_stubs[];
+extern char trap_stubs[], nmi_entry[];
+
+/* One CPU's descriptor tables and emergency stacks.  The NMI stack's top
+ * 16 bytes hold the address of the CPU's NMI counter (see nmi.S). */
+struct cpu_tables {
+	u64 gdt[5];
+	struct tss tss;
+	u8 fault_stack[IST_STACK_SIZE] __aligned(16);
+	u8 nmi_stack[IST_STACK_SIZE] __aligned(16);
+};
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -54,15 +69,8 @@ static const char *const exception_names[32] = {
 	"#VE virtualization", "#CP control protection",
 };
 
-static u64 gdt[5] = {
-	0,
-	0x00af9a000000ffffull, /* 64-bit code */
-	0x00cf92000000ffffull, /* data */
-	0, 0,                  /* TSS, filled in at run time */
-};
 static struct idt_entry idt[32];
-static struct tss tss;
-static u8 ist_stack[IST_STACK_SIZE] __aligned(16);
+static struct cpu_tables boot_cpu_tables;
 
 void __noreturn trap_handler(struct trap_frame *f)
 {
@@ -106,22 +114,31 @@ static void set_gate(unsigned vec, void *handler, unsigned ist)
 	};
 }
 
-void traps_init(void)
+static void build_idt(void)
 {
-	u64 t = (u64)&tss;
-	struct descriptor_ptr gdtr = { sizeof(gdt) - 1, (u64)gdt };
+	for (unsigned v = 0; v < 32; v++)
+		set_gate(v, trap_stubs + 16 * v, v == VEC_DF || v == VEC_MC ? IST_FAULT : 0);
+	set_gate(VEC_NMI, nmi_entry, IST_NMI);
+}
+
+/* Loads t's GDT and TSS and the shared IDT on the calling CPU. */
+static void load_tables(struct cpu_tables *t, volatile u32 *nmi_counter)
+{
+	u64 tss = (u64)&t->tss;
+	u64 *nmi_top = (u64 *)(t->nmi_stack + IST_STACK_SIZE - 16);
+	struct descriptor_ptr gdtr = { sizeof(t->gdt) - 1, (u64)t->gdt };
 	struct descriptor_ptr idtr = { sizeof(idt) - 1, (u64)idt };
 
+	t->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code */
+	t->gdt[2] = 0x00cf92000000ffffull; /* data */
+	t->gdt[3] = (sizeof(t->tss) - 1) | (tss & 0xffffff) << 16 | 0x89ull << 40 |
+		    ((tss >> 24) & 0xff) << 56;
+	t->gdt[4] = tss >> 32;
 	/* Faults that may come with a broken stack get a known-good one. */
-	tss.ist[0] = (u64)ist_stack + sizeof(ist_stack);
-	tss.iomap_base = sizeof(tss);
-	gdt[3] = (sizeof(tss) - 1) | (t & 0xffffff) << 16 | 0x89ull << 40 |
-		 ((t >> 24) & 0xff) << 56;
-	gdt[4] = t >> 32;
-
-	for (unsigned v = 0; v < 32; v++)
-		set_gate(v, trap_stubs + 16 * v,
-			 v == VEC_DF || v == 2 || v == 18 ? 1 : 0);
+	t->tss.ist[IST_FAULT - 1] = (u64)t->fault_stack + IST_STACK_SIZE;
+	t->tss.ist[IST_NMI - 1] = (u64)nmi_top;
+	t->tss.iomap_base = sizeof(t->tss);
+	nmi_top[1] = (u64)nmi_counter;
 
 	asm volatile("lgdt %0\n\t"
 		     "pushq %1\n\t"
@@ -138,4 +155,20 @@ void traps_init(void)
 		     :
 		     : "m"(gdtr), "i"(GDT_CODE), "i"(GDT_DATA), "r"(GDT_TSS), "m"(idtr)
 		     : "rax", "memory");
+}
+
+void traps_init(volatile u32 *nmi_counter)
+{
+	build_idt();
+	load_tables(&boot_cpu_tables, nmi_counter);
+}
+
+int traps_init_cpu(volatile u32 *nmi_counter)
+{
+	struct cpu_tables *t = page_alloc(ALIGN_UP(sizeof(*t), PAGE_SIZE) / PAGE_SIZE);
+
+	if (!t)
+		return -12; /* ENOMEM */
+	load_tables(t, nmi_counter);
+	return 0;
 }

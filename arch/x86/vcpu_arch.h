@@ -14,6 +14,7 @@ struct svm_vcpu {
 	u64 guest_hsave_pa;  /* what the guest wrote to VM_HSAVE_PA */
 	bool saved_tf;       /* guest's own RFLAGS.TF during a single-step */
 	u64 saved_dr6;
+	bool nmi_pending;    /* an NMI for the guest waits for a free injection */
 };
 
 struct vmx_vcpu {

@@ -3,6 +3,7 @@
  * handling only SVM needs (EFER.SVME and the SVM MSRs the guest must not
  * see).  Everything else is decoded into a struct vcpu_exit for common code.
  */
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_mem.h"
 #include "arch/x86/mmio.h"
@@ -11,6 +12,7 @@
 #include "arch/x86/svm/vmcb.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/string.h"
 #include "core/vcpu.h"
 
 #define ENODEV 19
@@ -28,7 +30,11 @@ static bool has_nrip_save;
 /* Guest-visible EFER bits; SVME is always set underneath but never shown. */
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_FFXSR | EFER_TCE)
 
-static void msrpm_intercept(u32 msr)
+#define MSRPM_READ 1
+#define MSRPM_WRITE 2
+#define CPUID1_ECX_X2APIC BIT(21)
+
+static void msrpm_intercept(u32 msr, unsigned rw)
 {
 	u32 base;
 
@@ -42,7 +48,7 @@ static void msrpm_intercept(u32 msr)
 		return;
 	u32 bit = (msr & 0x1fff) * 2;
 
-	msrpm[base + bit / 8] |= 3 << (bit % 8); /* read and write */
+	msrpm[base + bit / 8] |= rw << (bit % 8);
 }
 
 static int svm_probe(void)
@@ -75,9 +81,12 @@ static int svm_global_init(void)
 	iopm = io_intercept_bitmap();
 	if (!msrpm || !iopm)
 		return -ENOMEM;
-	msrpm_intercept(MSR_EFER);
-	msrpm_intercept(MSR_VM_CR);
-	msrpm_intercept(MSR_VM_HSAVE_PA);
+	msrpm_intercept(MSR_EFER, MSRPM_READ | MSRPM_WRITE);
+	msrpm_intercept(MSR_VM_CR, MSRPM_READ | MSRPM_WRITE);
+	msrpm_intercept(MSR_VM_HSAVE_PA, MSRPM_READ | MSRPM_WRITE);
+	/* The guest's INIT and startup IPIs are emulated (arch/x86/apic.c). */
+	if (cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)
+		msrpm_intercept(MSR_X2APIC_ICR, MSRPM_WRITE);
 	return 0;
 }
 
@@ -153,8 +162,10 @@ static int svm_vcpu_init(struct vcpu *v)
 
 	struct vmcb_control *c = &s->vmcb->control;
 
+	/* NMIs: other CPUs' kicks (arch/x86/smp.c); the guest's own NMIs are
+	 * given back to it. */
 	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_IOIO |
-			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVLPGA;
+			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_NMI;
 	/* The guest sees no SVM: all its SVM instructions must #UD. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
 			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
@@ -290,6 +301,9 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 	case SVM_EXIT_EXCP_BASE + VEC_DB:
 		e->reason = EXIT_DEBUG_TRAP;
 		break;
+	case SVM_EXIT_NMI:
+		e->reason = EXIT_NMI;
+		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = EXIT_SHUTDOWN;
 		break;
@@ -309,6 +323,10 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *exit)
 		vmcb->save.rsp = v->regs.rsp;
 		vmcb->save.rip = v->regs.rip;
 		vmcb->save.rflags = v->regs.rflags;
+		if (s->nmi_pending && !(vmcb->control.event_inject & SVM_EVENT_VALID)) {
+			vmcb->control.event_inject = 2 | SVM_EVENT_TYPE_NMI | SVM_EVENT_VALID;
+			s->nmi_pending = false;
+		}
 		svm_vmrun(s->vmcb_pa, &v->regs, s->host_vmcb_pa);
 		v->regs.rax = vmcb->save.rax;
 		v->regs.rsp = vmcb->save.rsp;
@@ -334,6 +352,37 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *exit)
 		}
 		return;
 	}
+}
+
+/* INIT never reaches an AP under SVM (arch/x86/apic.c): the parts of its
+ * effect that live outside the VMCB are done here, on the CPU itself. */
+static void svm_wait_for_sipi(struct vcpu *v)
+{
+	v->arch.svm.nmi_pending = false;
+	apic_init_reset();
+}
+
+/* The state INIT leaves, then the SIPI's real-mode start at vector:0. */
+static void svm_start_at_sipi(struct vcpu *v, u8 vector)
+{
+	struct vmcb *vmcb = v->arch.svm.vmcb;
+	struct vmcb_seg zero_data = { .attrib = 0x93, .limit = 0xffff };
+
+	v->regs = (struct guest_regs){ .rflags = RFLAGS_FIXED, .rdx = cpuid(1, 0).eax };
+	v->start = (struct guest_start){ .mode = GUEST_START_REAL, .real_seg = (u16)vector << 8 };
+	memset(&vmcb->save, 0, sizeof(vmcb->save));
+	init_guest_state(&vmcb->save, v);
+	vmcb->save.ds = vmcb->save.es = vmcb->save.ss = zero_data;
+	vmcb->save.fs = vmcb->save.gs = zero_data;
+	vmcb->save.cr0 = CR0_ET | CR0_CD | CR0_NW;
+	vmcb->control.event_inject = 0;
+	vmcb->control.intercept_exceptions = 0;
+	vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+}
+
+static void svm_inject_nmi(struct vcpu *v)
+{
+	v->arch.svm.nmi_pending = true;
 }
 
 static void print_seg(const char *name, const struct vmcb_seg *s)
@@ -435,4 +484,8 @@ const struct vcpu_backend svm_backend = {
 	.get_sysregs = svm_get_sysregs,
 	.nested_format = &npt_format,
 	.real_mode = true,
+	.wait_for_sipi = svm_wait_for_sipi,
+	.start_at_sipi = svm_start_at_sipi,
+	.inject_nmi = svm_inject_nmi,
+	.hw_init_sipi = false,
 };

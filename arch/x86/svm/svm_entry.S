@@ -34,6 +34,9 @@ svm_vmrun:
 	popq %rsi
 	popq %rax                       /* host VMCB */
 	vmload %rax
+	/* Lamina runs with GIF set (IF stays clear): an NMI held since the
+	 * #VMEXIT - a kick or the guest's - is taken now (arch/x86/nmi.S). */
+	stgi
 
 	popq %r15
 	popq %r14

@@ -96,6 +96,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB g_pat
 _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 
 /* intercept_misc1 */
+#define SVM_INTERCEPT_NMI BIT(1)
 #define SVM_INTERCEPT_CPUID BIT(18)
 #define SVM_INTERCEPT_INVLPGA BIT(26)
 #define SVM_INTERCEPT_IOIO BIT(27)
@@ -133,6 +134,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 
 #define SVM_EVENT_VALID BIT(31)
 #define SVM_EVENT_ERROR_VALID BIT(11)
+#define SVM_EVENT_TYPE_NMI (2u << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3u << 8)
 
 /* IOIO exit_info1 bits (the port is in bits 31:16) */
