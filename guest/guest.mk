@@ -11,7 +11,7 @@
 # RUN_QEMU_OPTS options of tools/qemu-run.sh (e.g. -M q35 -m 2048 -s 2).
 
 GUEST_DIR   := $(BUILD)/guest
-GUEST_PROGS := memprobe cpuwork dio fpstate mmioprobe ioprobe
+GUEST_PROGS := memprobe cpuwork dio fpstate mmioprobe ioprobe ipiprobe
 GUEST_BINS  := $(addprefix $(GUEST_DIR)/bin/,$(GUEST_PROGS))
 GUEST_KERNEL := $(GUEST_DIR)/vmlinuz
 GUEST_INITRD := $(GUEST_DIR)/initrd.img

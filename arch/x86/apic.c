@@ -4,6 +4,8 @@
 #include "arch/x86/smp.h"
 #include "core/log.h"
 
+#define EBUSY 16
+
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_EXTD BIT(10)
 #define APIC_BASE_ADDR_MASK 0x000ffffffffff000ull
@@ -177,9 +179,26 @@ static const struct emul_handler guest_apic = {
 	.writes_only = true,
 };
 
+/* Under trap= diagnostics of the APIC page: what they chose, including
+ * passing instructions Lamina cannot emulate to the APIC (a diagnostic
+ * choice: such a write could carry an INIT past the emulation). */
+static const struct emul_handler guest_apic_diagnosed = {
+	.name = "apic",
+	.read = guest_apic_read,
+	.write = guest_apic_write,
+	.passthrough = true,
+};
+
 int apic_intercept_init_sipi(void)
 {
 	if (x2apic_mode())
 		return 0; /* the ICR is an MSR: intercepted by the backend */
-	return mmio_register(xapic_base(), PAGE_SIZE, &guest_apic, NULL);
+	int err = mmio_register(xapic_base(), PAGE_SIZE, &guest_apic, NULL);
+
+	if (err == -EBUSY) /* trap= diagnostics on the APIC page */
+		err = mmio_take_over(xapic_base(), PAGE_SIZE, &guest_apic_diagnosed, NULL);
+	if (err)
+		pr_err("cannot trap the APIC page at 0x%llx (error %d)",
+		       (unsigned long long)xapic_base(), err);
+	return err;
 }

@@ -106,6 +106,19 @@ int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx)
 	return 0;
 }
 
+int mmio_take_over(u64 base, u64 size, const struct emul_handler *h, void *ctx)
+{
+	struct range *r = find(base, false);
+
+	if (!r || r->base != base || r->size != size || !h->read || !h->write)
+		return -EBUSY;
+	r->h = h;
+	r->ctx = ctx;
+	pr_info("guest MMIO 0x%llx-0x%llx now handled by %s", (unsigned long long)base,
+		(unsigned long long)(base + size - 1), h->name);
+	return 0;
+}
+
 int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx)
 {
 	int err;

@@ -34,6 +34,10 @@ struct emul_handler {
  * Meant for start-up, before the guest runs (later, the caller must flush
  * every vCPU's guest TLB; the registry takes no lock). */
 int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx);
+/* A mediator takes over a range the trap= diagnostics registered with
+ * exactly these bounds: its handler gets the accesses, trapped as the
+ * diagnostics chose (reads too, or writes only).  0 or -EBUSY. */
+int mmio_take_over(u64 base, u64 size, const struct emul_handler *h, void *ctx);
 int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx);
 
 /* Registers the pass-through traps of the `trap=` options (diagnostics:

@@ -1,0 +1,70 @@
+/*
+ * ipiprobe: sends one interprocessor interrupt through the local APIC's
+ * ICR (xAPIC page via /dev/mem) from the CPU it runs on, the way a kernel
+ * would - for the tests of what Lamina does with odd IPIs (an INIT to a
+ * running CPU, a SIPI without INIT, IPIs to CPUs that do not exist).
+ *
+ *   ipiprobe init APICID | sipi APICID VECTOR | fixed APICID VECTOR
+ *
+ * Pin it with taskset: the ICR belongs to the CPU that writes it.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define APIC_BASE 0xfee00000u
+#define APIC_ICR 0x300
+#define APIC_ICR_HIGH 0x310
+#define ICR_BUSY (1u << 12)
+#define ICR_ASSERT (1u << 14)
+#define ICR_LEVEL (1u << 15)
+#define MODE_FIXED (0u << 8)
+#define MODE_INIT (5u << 8)
+#define MODE_STARTUP (6u << 8)
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: ipiprobe init APICID | sipi APICID VECTOR | fixed APICID VECTOR\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t low;
+
+	if (argc < 3)
+		return usage();
+	if (!strcmp(argv[1], "init") && argc == 3)
+		low = MODE_INIT | ICR_ASSERT | ICR_LEVEL;
+	else if (!strcmp(argv[1], "sipi") && argc == 4)
+		low = MODE_STARTUP | (strtoul(argv[3], NULL, 0) & 0xff);
+	else if (!strcmp(argv[1], "fixed") && argc == 4)
+		low = MODE_FIXED | ICR_ASSERT | (strtoul(argv[3], NULL, 0) & 0xff);
+	else
+		return usage();
+	uint32_t dest = strtoul(argv[2], NULL, 0);
+	int fd = open("/dev/mem", O_RDWR | O_SYNC);
+
+	if (fd < 0) {
+		perror("ipiprobe: /dev/mem");
+		return 1;
+	}
+	volatile uint32_t *apic = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, APIC_BASE);
+
+	if (apic == MAP_FAILED) {
+		perror("ipiprobe: mmap");
+		return 1;
+	}
+	while (apic[APIC_ICR / 4] & ICR_BUSY)
+		;
+	apic[APIC_ICR_HIGH / 4] = dest << 24;
+	apic[APIC_ICR / 4] = low;
+	while (apic[APIC_ICR / 4] & ICR_BUSY)
+		;
+	printf("ipiprobe: sent %s to APIC ID %u (icr %08x)\n", argv[1], dest, low);
+	return 0;
+}
