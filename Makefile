@@ -44,12 +44,8 @@ all: $(BUILD)/lamina.elf $(BUILD)/laminactl
 
 -include crypto/crypto.mk
 -include tests/unit/unit.mk
--include tests/system/system.mk
--include tests/system/vmx.mk
--include tests/system/chain.mk
--include tests/system/robust.mk
--include tests/system/emul.mk
--include tests/system/pci.mk
+# Every suite's fragment (tests/system/*.mk) adds itself to CHECK_TARGETS.
+-include $(sort $(wildcard tests/system/*.mk))
 -include tests/fuzz/fuzz.mk
 -include guest/guest.mk
 

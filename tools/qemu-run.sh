@@ -15,6 +15,7 @@
 #   --cpu MODEL     -cpu value (default qemu64,+svm,+npt)
 #   --kvm           use KVM when /dev/kvm offers nested SVM/VMX (else TCG)
 #   --uefi          boot with OVMF instead of SeaBIOS
+#   --reboot        a guest reset restarts the machine (default: QEMU exits)
 #   --tee           also copy the serial output to stdout
 #   --until REGEX   stop QEMU once a serial line matches (after --grace s)
 #   --grace S       seconds to keep running after --until matched (default 1)
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--cpu) cpu=$2; shift 2 ;;
 	--kvm) kvm=1; shift ;;
 	--uefi) uefi=1; shift ;;
+	--reboot) reboot=1; shift ;;
 	--tee) tee=1; shift ;;
 	--until) until=$2; shift 2 ;;
 	--grace) grace=$2; shift 2 ;;
@@ -78,8 +80,8 @@ if [ "$kvm" = 1 ]; then
 	fi
 fi
 
-args=(-accel "$accel" -M "$machine,smm=off" -cpu "$cpu" -m "$mem" -smp "$smp" -no-reboot
-      -nic none)
+args=(-accel "$accel" -M "$machine,smm=off" -cpu "$cpu" -m "$mem" -smp "$smp" -nic none)
+[ "${reboot:-0}" = 1 ] || args+=(-no-reboot)
 if [ -n "$iso" ]; then
 	args+=(-cdrom "$iso" -boot d)
 else

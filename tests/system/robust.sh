@@ -7,16 +7,15 @@
 # Boots (serial logs in $BUILD/system/robust/<boot>.log), two at a time:
 #   fault    Lamina with selftest=fault: its own page fault must give the
 #            crash report (exception, registers, backtrace), then a reset
-#   smp2     two CPUs: until SMP lands the second CPU is hidden from the
-#            guest (a CPU the guest started itself would run outside
-#            Lamina); the guest sees one CPU and memprotect still passes
+#   smp2     two CPUs on SeaBIOS: both run under Lamina, the guest sees
+#            both online and memprotect passes (4 CPUs: tests/system/smp.sh)
 #   reboot   the guest reboots (ACPI/keyboard controller): the machine
 #            resets as on bare metal (QEMU runs with -no-reboot and exits)
 #   triple   the guest reboots by triple fault (reboot=t): Lamina reports
 #            the guest's state and resets the machine
-#   uefi     OVMF instead of SeaBIOS (GRUB-EFI loads Lamina): the guest
-#            finds ACPI through the RSDP Lamina hands it (there is none in
-#            the BIOS areas) and powers the machine off
+#   uefi     OVMF instead of SeaBIOS (GRUB-EFI loads Lamina), 2 CPUs: the
+#            guest finds ACPI through the RSDP Lamina hands it (there is
+#            none in the BIOS areas), starts both CPUs, powers the machine off
 #   aesni    a CPU with AES-NI: Lamina's boot self-test runs the AES-NI XTS
 #            path inside a save/restore of the guest's SIMD state, and the
 #            guest's own SIMD work (fpstate) is intact
@@ -64,7 +63,7 @@ wait
 boot reboot "" "guest.test=reboot" 180 &
 boot triple "" "reboot=t guest.test=reboot" 180 &
 wait
-boot uefi "" "guest.test=status guest.end=poweroff" 240 --uefi &
+boot uefi "" "guest.test=status,cpus guest.end=poweroff" 240 --uefi -s 2 &
 boot aesni "" "guest.test=fpstate,cpuwork guest.end=poweroff" 240 --cpu "$AESNI_CPU" &
 wait
 
@@ -79,11 +78,11 @@ else
 	fail fault "no complete crash report followed by a reset (status $(st fault))"
 fi
 
-if [ "$(st smp2)" = 0 ] && has smp2 'lamina: warning: 1 of 2 CPUs hidden from the guest' &&
-   has smp2 '^cpus: online=0 nproc=1' && has smp2 'memprobe: PASS'; then
+if [ "$(st smp2)" = 0 ] && has smp2 'lamina: cpus: 2 running under Lamina' &&
+   has smp2 '^cpus: online=0-1 nproc=2' && has smp2 'memprobe: PASS'; then
 	pass smp2
 else
-	fail smp2 "the guest saw a CPU Lamina does not run, or memprotect failed (status $(st smp2))"
+	fail smp2 "the guest does not run both CPUs under Lamina, or memprotect failed (status $(st smp2))"
 fi
 
 if [ "$(st reboot)" = 0 ] && has reboot 'lamina-guest: rebooting' &&
@@ -101,10 +100,11 @@ else
 	fail triple "no guest state report and reset on a triple fault (status $(st triple))"
 fi
 
-if [ "$(st uefi)" = 0 ] && has uefi '^backend: svm' && has uefi 'reboot: Power down'; then
+if [ "$(st uefi)" = 0 ] && has uefi '^backend: svm' && has uefi 'reboot: Power down' &&
+   has uefi 'lamina: cpus: 2 running under Lamina' && has uefi '^cpus: online=0-1 nproc=2'; then
 	pass uefi
 else
-	fail uefi "no ACPI power-off under UEFI (status $(st uefi))"
+	fail uefi "no ACPI power-off or not both CPUs under UEFI (status $(st uefi))"
 fi
 
 if [ "$(st aesni)" = 0 ] && has aesni 'crypto: XTS self-test passed, aesni path' &&
