@@ -153,14 +153,11 @@ static void setup_virtualization(void)
 	pr_info("backend: %s, nested paging %s", hv_backend->name, hv_backend->paging);
 }
 
-/* What Lamina watches or mediates: trap= ranges, the guest's INIT and
- * startup IPIs, PCI devices. */
+/* What Lamina watches or mediates: trap= ranges, PCI devices. */
 static void setup_devices(void)
 {
 	if (emul_apply_options(&options))
 		fail("cannot set up the trap= ranges");
-	if (!hv_backend->hw_init_sipi && apic_intercept_init_sipi())
-		fail("cannot intercept the guest's INIT and startup IPIs");
 	if (options.pci_watch)
 		pci_watch_enable(options.pci_watch >> 16, options.pci_watch & 0xffff);
 	if (disk_crypt_init(&options, &boot_info))
@@ -219,6 +216,9 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
 	smp_start_cpus(&boot_info);
+	/* With other CPUs, the guest's INIT must never reach one (SVM). */
+	if (nr_vcpus > 1 && !hv_backend->hw_init_sipi && apic_intercept_init_sipi())
+		fail("cannot intercept the guest's INIT and startup IPIs");
 	pr_info("starting the guest");
 	vcpu_loop(v);
 }
