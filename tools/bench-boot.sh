@@ -2,7 +2,7 @@
 # bench-boot.sh - what Lamina costs its guest: the same guest booted bare
 # and under Lamina in the same QEMU configuration, runs alternating.
 #
-#   tools/bench-boot.sh [-n RUNS] [-M pc|q35] [-m MIB]
+#   tools/bench-boot.sh [-n RUNS] [-M pc|q35] [-m MIB] [-s CPUS]
 #
 # Per run: host wall clock from QEMU start to the guest's userspace
 # marker, cpuwork's time, a 4 KiB O_DIRECT read workload on an IDE disk
@@ -15,13 +15,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 B=$BUILD/bench
-runs=${BENCH_RUNS:-3} machine=pc mem=1024 dio_count=${BENCH_DIO_COUNT:-5000}
+runs=${BENCH_RUNS:-3} machine=pc mem=1024 cpus=1 dio_count=${BENCH_DIO_COUNT:-5000}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) runs=$2; shift 2 ;;
 	-M) machine=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
-	*) echo "usage: $0 [-n RUNS] [-M pc|q35] [-m MIB]" >&2; exit 2 ;;
+	-s) cpus=$2; shift 2 ;;
+	*) echo "usage: $0 [-n RUNS] [-M pc|q35] [-m MIB] [-s CPUS]" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$B"
@@ -95,7 +96,7 @@ for i in $(seq 1 "$runs"); do
 	for kind in bare lamina; do
 		log=$B/$kind-$i.log
 		echo "bench-boot: run $i/$runs $kind"
-		tools/qemu-run.sh -i "$B/$kind.iso" -l "$log" -t 400 -M "$machine" -m "$mem" \
+		tools/qemu-run.sh -i "$B/$kind.iso" -l "$log" -t 400 -M "$machine" -m "$mem" -s "$cpus" \
 			-d "$disk" --stamp '^lamina-guest: userspace up'
 		rc=$?
 		if [ "$rc" != 0 ]; then
@@ -122,7 +123,7 @@ minimum() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | head -n 1 | grep . ||
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx\n", a / b }'; }
 
 echo
-echo "Lamina boot benchmark: QEMU TCG -M $machine -m $mem, $runs runs each, medians"
+echo "Lamina boot benchmark: QEMU TCG -M $machine -m $mem -smp $cpus, $runs runs each, medians"
 echo "(host load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); other work on the host skews wall-clock times)"
 printf '%-34s %10s %10s %8s %12s\n' metric bare lamina ratio "ratio(best)"
 for m in "boot:time to guest userspace (s)" "cpuwork:cpuwork (s)" "dio:dio $dio_count x 4 KiB O_DIRECT (s)"; do

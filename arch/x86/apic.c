@@ -122,6 +122,9 @@ static bool emulate_init_sipi(struct vcpu *sender, const struct ipi *i)
 		struct vcpu *t = vcpus[n];
 		struct ipi_cpu c = { t->apic_id, t->apic_ldr, t->apic_dfr };
 
+		if (i->x2apic) /* the x2APIC LDR follows from the ID */
+			c.ldr = (t->apic_id >> 4) << 16 | 1u << (t->apic_id & 0xf);
+
 		if (!ipi_reaches(i, sender->apic_id, &c))
 			continue;
 		reached++;
