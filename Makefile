@@ -44,6 +44,7 @@ all: $(BUILD)/lamina.elf $(BUILD)/laminactl
 
 -include crypto/crypto.mk
 -include tests/unit/unit.mk
+-include tests/build.mk
 # Every suite's fragment (tests/system/*.mk) adds itself to CHECK_TARGETS.
 -include $(sort $(wildcard tests/system/*.mk))
 -include tests/fuzz/fuzz.mk
