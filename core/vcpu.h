@@ -143,6 +143,8 @@ struct vcpu {
 	volatile u32 nmis;
 	u32 nmis_seen;
 	volatile u32 kick;
+	/* Another CPU changed the nested tables: flush before running. */
+	volatile u32 flush_tlb;
 	/* The guest's logical APIC destination (LDR, DFR), for emulated IPIs. */
 	u32 apic_ldr, apic_dfr;
 	const struct vcpu_backend *backend;

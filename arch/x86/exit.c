@@ -211,6 +211,10 @@ void __noreturn vcpu_loop(struct vcpu *v)
 			account_nmis(v);
 			continue;
 		}
+		if (v->flush_tlb) {
+			v->backend->flush_guest_tlb(v);
+			__atomic_store_n(&v->flush_tlb, 0, __ATOMIC_RELEASE);
+		}
 		v->backend->run(v, &e);
 		account_nmis(v);
 		/* A fault on a trapped device page is an MMIO exit. */

@@ -11,6 +11,7 @@
 #include "arch/x86/emulate.h"
 #include "arch/x86/guest_mem.h"
 #include "arch/x86/nested.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/pagetable.h"
 #include "arch/x86/paging.h"
 #include "core/log.h"
@@ -242,7 +243,7 @@ bool emul_handle_debug_trap(struct vcpu *v)
 		set_io_bits(r->base, r->size, true);
 	} else {
 		trap_page(pending[cpu].page, r->h);
-		v->backend->flush_guest_tlb(v);
+		smp_flush_guest_tlbs(v); /* others may have cached the mapping */
 	}
 	pending[cpu].range = NULL;
 	v->backend->set_single_step(v, false);

@@ -31,8 +31,8 @@ struct emul_handler {
 #define EMUL_MAX_RANGES 64
 
 /* Registers [base, base + size): page-aligned for MMIO.  0 or -errno.
- * Meant for start-up, before the guest runs (later, the caller must flush
- * every vCPU's guest TLB; the registry takes no lock). */
+ * Meant for start-up, before the guest runs (later, the caller must call
+ * smp_flush_guest_tlbs(), arch/x86/smp.h; the registry takes no lock). */
 int mmio_register(u64 base, u64 size, const struct emul_handler *h, void *ctx);
 /* A mediator takes over a range the trap= diagnostics registered with
  * exactly these bounds: its handler gets the accesses, trapped as the

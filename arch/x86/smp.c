@@ -93,17 +93,40 @@ struct vcpu *vcpu_by_apic_id(u32 apic_id)
 	return NULL;
 }
 
+/* An NMI makes t leave the guest (SVM intercepts it) or wakes it from
+ * waiting; kick tells t it was not the guest's. */
+static void kick(struct vcpu *t)
+{
+	__atomic_store_n(&t->kick, 1, __ATOMIC_SEQ_CST);
+	apic_send_ipi(t->apic_id, IPI_NMI << ICR_MODE_SHIFT);
+}
+
 void vcpu_post_request(struct vcpu *sender, struct vcpu *t, u32 req, u8 vector)
 {
 	if (req & VCPU_REQ_SIPI)
 		t->sipi_vector = vector;
 	__atomic_or_fetch(&t->requests, req, __ATOMIC_SEQ_CST);
-	if (t == sender)
-		return; /* taken after this exit */
-	/* An NMI makes t leave the guest (SVM intercepts it) or wakes it
-	 * from waiting; kick tells t it was not the guest's. */
-	__atomic_store_n(&t->kick, 1, __ATOMIC_SEQ_CST);
-	apic_send_ipi(t->apic_id, IPI_NMI << ICR_MODE_SHIFT);
+	if (t != sender)
+		kick(t); /* else taken after this exit */
+}
+
+void smp_flush_guest_tlbs(struct vcpu *self)
+{
+	bool wait = !self->backend->hw_init_sipi;
+
+	self->backend->flush_guest_tlb(self);
+	for (unsigned i = 0; i < nr_vcpus; i++) {
+		struct vcpu *t = vcpus[i];
+
+		if (t == self)
+			continue;
+		__atomic_store_n(&t->flush_tlb, 1, __ATOMIC_SEQ_CST);
+		if (wait)
+			kick(t);
+	}
+	for (unsigned i = 0; wait && i < nr_vcpus; i++)
+		while (vcpus[i]->flush_tlb && vcpus[i]->state == VCPU_RUNNING)
+			cpu_relax();
 }
 
 /* The AP's first C code, on its own stack and Lamina's page tables. */

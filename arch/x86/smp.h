@@ -24,4 +24,12 @@ struct vcpu *vcpu_by_apic_id(u32 apic_id);
  * kicked with an NMI. */
 void vcpu_post_request(struct vcpu *sender, struct vcpu *t, u32 req, u8 vector);
 
+/* After a change to the nested tables that takes a mapping away (e.g. a
+ * device page newly trapped at run time): every vCPU drops its cached
+ * guest translations before it runs guest code again.  Returns once every
+ * other running vCPU has done so.  The caller must hold no lock another
+ * CPU may wait for.  SVM kicks the others with an NMI; on VT-x, NMIs go to
+ * the guest, so the others flush at their next exit. */
+void smp_flush_guest_tlbs(struct vcpu *self);
+
 #endif
