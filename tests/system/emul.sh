@@ -98,8 +98,9 @@ if [ "$vmx" = 1 ]; then
 	guest_tests="status memprotect"
 else
 	e=emul
-	boot $e "$TRAPS" "guest.test=emul,status,memprotect,cpuwork guest.end=poweroff" 360
-	boot emulw "trap=mmio-writes:0xfee00000" "guest.test=emul,status guest.end=poweroff" 300
+	# Two CPUs: the SMP INIT/SIPI emulation takes over the trapped APIC page.
+	boot $e "$TRAPS" "guest.test=emul,status,memprotect,cpuwork,cpus guest.end=poweroff" 360 -s 2
+	boot emulw "trap=mmio-writes:0xfee00000" "guest.test=emul,status,cpus guest.end=poweroff" 300 -s 2
 	boot badtrap "trap=mmio:0x123" "guest.end=poweroff" 90 --until 'lamina: error:'
 	guest_tests="status memprotect cpuwork"
 fi
@@ -107,6 +108,7 @@ fi
 banner='lamina: Lamina v'
 if [ "$(st $e)" = 0 ] && has $e "$banner" &&
    has $e 'trapping guest MMIO 0xfee00000-0xfee00fff' &&
+   has $e 'now handled by apic' && has $e '^cpus: online=0-1 nproc=2' &&
    has $e '^exits_mmio: [1-9]' && has $e 'emul: idle exits per second: mmio [1-9]' &&
    has $e 'mmioprobe: PASS'; then
 	pass apic-mmio
