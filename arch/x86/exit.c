@@ -195,7 +195,7 @@ static void account_nmis(struct vcpu *v)
 	v->nmis_seen += n;
 	if (__atomic_exchange_n(&v->kick, 0, __ATOMIC_ACQ_REL))
 		n--;
-	if (n && v->state == VCPU_RUNNING)
+	if (n && v->state == VCPU_RUNNING && v->backend->inject_nmi)
 		v->backend->inject_nmi(v);
 }
 
