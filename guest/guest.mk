@@ -8,7 +8,8 @@
 #   make run-bare         the same guest without Lamina
 #
 # RUN_OPTS adds Lamina options, RUN_CMDLINE guest kernel parameters,
-# RUN_QEMU_OPTS options of tools/qemu-run.sh (e.g. -M q35 -m 2048 -s 2).
+# RUN_QEMU_OPTS options of tools/qemu-run.sh (default -s 2: two CPUs; e.g.
+# -M q35 -m 2048 -s 4).
 
 GUEST_DIR   := $(BUILD)/guest
 GUEST_PROGS := memprobe cpuwork dio fpstate mmioprobe ioprobe ipiprobe
@@ -19,7 +20,7 @@ GUEST_FILES := guest/init $(wildcard guest/tests/*.sh)
 
 RUN_OPTS      ?=
 RUN_CMDLINE   ?=
-RUN_QEMU_OPTS ?=
+RUN_QEMU_OPTS ?= -s 2
 
 .PHONY: guest iso run run-bare
 
