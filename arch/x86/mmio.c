@@ -17,12 +17,14 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/options.h"
+#include "core/spinlock.h"
 #include "core/string.h"
 
 #define ENOMEM 12
 #define ENOSPC 28
 #define EINVAL 22
 #define EBUSY 16
+#define ENOENT 2
 
 #define IO_BITMAP_PAGES 3
 
@@ -36,6 +38,7 @@ struct range {
 struct emul_stats emul_stats;
 static struct range ranges[EMUL_MAX_RANGES];
 static unsigned nr_ranges;
+static spinlock_t ranges_lock; /* writers of ranges[]; exits read without it */
 static u8 *io_bitmap;
 static struct ratelimit emul_log_limit;
 
@@ -73,15 +76,20 @@ static struct range *find(u64 addr, bool io)
 
 static int add_range(u64 base, u64 size, bool io, const struct emul_handler *h, void *ctx)
 {
+	int err = 0;
+
 	if (!size || !h || !h->read || !h->write)
 		return -EINVAL;
-	for (unsigned i = 0; i < nr_ranges; i++)
+	spin_lock(&ranges_lock);
+	for (unsigned i = 0; i < nr_ranges && !err; i++)
 		if (ranges[i].io == io && ranges_overlap(base, size, ranges[i].base, ranges[i].size))
-			return -EBUSY;
-	if (nr_ranges == EMUL_MAX_RANGES)
-		return -ENOSPC;
-	ranges[nr_ranges++] = (struct range){ base, size, io, h, ctx };
-	return 0;
+			err = -EBUSY;
+	if (!err && nr_ranges == EMUL_MAX_RANGES)
+		err = -ENOSPC;
+	if (!err)
+		ranges[nr_ranges++] = (struct range){ base, size, io, h, ctx };
+	spin_unlock(&ranges_lock);
+	return err;
 }
 
 /* Not present, or read-only for a writes-only handler. */
@@ -118,6 +126,37 @@ int mmio_take_over(u64 base, u64 size, const struct emul_handler *h, void *ctx)
 	pr_info("guest MMIO 0x%llx-0x%llx now handled by %s", (unsigned long long)base,
 		(unsigned long long)(base + size - 1), h->name);
 	return 0;
+}
+
+int mmio_move(u64 old_base, u64 new_base)
+{
+	struct range *r;
+	int err = 0;
+
+	spin_lock(&ranges_lock);
+	r = find(old_base, false);
+	if (!r || r->base != old_base) {
+		err = -ENOENT;
+	} else if (!IS_ALIGNED(new_base, PAGE_SIZE) ||
+		   ranges_overlap(new_base, r->size, hv_region.base, hv_region.size)) {
+		err = -EINVAL;
+	} else {
+		for (unsigned i = 0; i < nr_ranges && !err; i++)
+			if (&ranges[i] != r && !ranges[i].io &&
+			    ranges_overlap(new_base, r->size, ranges[i].base, ranges[i].size))
+				err = -EBUSY;
+	}
+	for (u64 off = 0; !err && off < r->size; off += PAGE_SIZE)
+		err = trap_page(new_base + off, r->h);
+	if (!err) {
+		__atomic_store_n(&r->base, new_base, __ATOMIC_RELEASE);
+		for (u64 off = 0; off < r->size; off += PAGE_SIZE)
+			nested_map_page(old_base + off, old_base + off, PERM_RWX);
+		pr_info("trapped guest MMIO moved 0x%llx -> 0x%llx (%s)",
+			(unsigned long long)old_base, (unsigned long long)new_base, r->h->name);
+	}
+	spin_unlock(&ranges_lock);
+	return err;
 }
 
 int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx)
