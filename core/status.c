@@ -7,6 +7,7 @@
 #include "core/mem.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "drivers/disk/ahci.h"
 #include "drivers/pci.h"
 
 const struct vcpu_backend *hv_backend;
@@ -61,5 +62,6 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "pci_devices: %u\n", pci_devices.count + pci_devices.dropped);
 	textbuf_printf(&tb, "pci_config_writes: %llu\n", (unsigned long long)pci_stats.config_writes);
 	textbuf_printf(&tb, "pci_bar_moves: %llu\n", (unsigned long long)pci_stats.bar_moves);
+	ahci_status(&tb);
 	return tb.len;
 }
