@@ -18,9 +18,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # Storage drivers the tests may use.  Their dependencies (from each
 # module's modinfo "depends=") are added, in load order.
-WANT_MODULES="ata_piix ata_generic ahci sd_mod nvme virtio_pci virtio_blk virtio_scsi"
+# ext4 (which also mounts ext2) lets the disk tests put a file system on a disk.
+WANT_MODULES="ata_piix ata_generic ahci sd_mod nvme virtio_pci virtio_blk virtio_scsi ext4 crc32c_generic"
 # The kernel directories those modules and their dependencies live in.
-MODULE_DIRS="drivers/ata drivers/scsi drivers/nvme/host drivers/virtio drivers/block block lib crypto"
+MODULE_DIRS="drivers/ata drivers/scsi drivers/nvme/host drivers/virtio drivers/block block lib crypto fs"
 
 die() { echo "mkguest: $*" >&2; exit 1; }
 log() { echo "mkguest: $*" >&2; }
@@ -84,7 +85,7 @@ cmd_kernel() {
 	pkg=$(kernel_package)
 	stamp="$dir/kernel.pkg"
 	if [ -s "$dir/vmlinuz" ] && [ -s "$dir/modules/load-order" ] &&
-	   [ "$(cat "$stamp" 2>/dev/null)" = "$pkg" ]; then
+	   [ "$(cat "$stamp" 2>/dev/null)" = "$pkg $WANT_MODULES" ]; then
 		touch "$dir/vmlinuz"
 		return 0
 	fi
@@ -125,7 +126,7 @@ cmd_kernel() {
 	echo "$kver" >"$dir/modules/kernel-version"
 	cp "$x"/boot/vmlinuz-* "$dir/vmlinuz"
 	rm -rf "$x"
-	echo "$pkg" >"$stamp"
+	echo "$pkg $WANT_MODULES" >"$stamp"
 	log "kernel $kver: vmlinuz and ${#order[@]} modules"
 }
 

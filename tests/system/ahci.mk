@@ -1,0 +1,8 @@
+# AHCI disk encryption (tests/system/ahci.sh): two boots on -M q35 with
+# encrypt=ahci:0; the images checked on the host with lamina-disk.
+#
+#   make check-ahci   results in $(RESULTS)/ahci.txt (part of `make check`)
+CHECK_TARGETS += check-ahci
+.PHONY: check-ahci
+check-ahci: system-prereqs $(BUILD)/lamina-disk
+	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/ahci.sh
