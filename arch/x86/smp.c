@@ -292,7 +292,7 @@ void smp_start_cpus(const struct boot_info *bi)
 			.entry = (u64)ap_entry64,
 			.cr3 = read_cr3(),
 		};
-	} else {
+	} else if (hv_backend->wait_for_sipi) {
 		pr_err("no low page or memory for the AP trampoline");
 	}
 	madt_for_each_cpu(madt, bring_up_or_hide, &b);
