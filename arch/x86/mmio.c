@@ -156,6 +156,11 @@ int mmio_move(u64 old_base, u64 new_base)
 			(unsigned long long)old_base, (unsigned long long)new_base, r->h->name);
 	}
 	spin_unlock(&ranges_lock);
+	/* Other CPUs may still reach the new pages through cached entries. */
+	struct vcpu *self = err ? NULL : vcpu_current();
+
+	if (self)
+		smp_flush_guest_tlbs(self);
 	return err;
 }
 

@@ -101,6 +101,11 @@ static void kick(struct vcpu *t)
 	apic_send_ipi(t->apic_id, IPI_NMI << ICR_MODE_SHIFT);
 }
 
+struct vcpu *vcpu_current(void)
+{
+	return vcpu_by_apic_id(apic_id());
+}
+
 void vcpu_post_request(struct vcpu *sender, struct vcpu *t, u32 req, u8 vector)
 {
 	if (req & VCPU_REQ_SIPI)

@@ -19,6 +19,9 @@ void vcpu_receive_init(struct vcpu *v);
 void vcpu_receive_sipi(struct vcpu *v, u8 vector);
 
 struct vcpu *vcpu_by_apic_id(u32 apic_id);
+/* The vCPU of the calling CPU (by its APIC ID; not for hot paths), or
+ * NULL before it has one. */
+struct vcpu *vcpu_current(void);
 /* Posts VCPU_REQ_INIT / VCPU_REQ_SIPI (with its vector) to t and makes t
  * take it soon: at once when t is the sender's own vCPU, else t's CPU is
  * kicked with an NMI. */
