@@ -17,6 +17,8 @@ FUZZ_TARGETS := fuzz_multiboot2 fuzz_options fuzz_decode
 fuzz_pci_SRCS := tests/fuzz/fuzz_pci.c drivers/pci.c drivers/registry.c core/format.c \
 	tests/unit/hv_host.c
 FUZZ_TARGETS += fuzz_pci
+fuzz_ahci_cmd_SRCS := tests/fuzz/fuzz_ahci_cmd.c drivers/disk/ahci_cmd.c
+FUZZ_TARGETS += fuzz_ahci_cmd
 
 $(FUZZ_BUILD)/%: $$(%_SRCS)
 	@tools/need-pkgs.sh clang libclang-rt-14-dev
