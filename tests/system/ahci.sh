@@ -11,7 +11,9 @@
 #           direct requests 4 in flight, 4 KiB direct 8 in flight,
 #           buffered, 16 MiB requests), read back; ext2 with files on the
 #           encrypted disk
-#   read    guest/tests/ahci-read.sh: everything again after a reboot
+#   read    guest/tests/ahci-read.sh: everything again after a reboot;
+#           then guest/tests/ahci-hostile.sh: the guest drives port 0 itself
+#           with a PRD, then a command table, in Lamina's region
 # Tests (PASS/FAIL lines in $RESULTS/ahci.txt):
 #   ahci/write, ahci/read     the guest's checks passed, under Lamina, with
 #                             NCQ (queue depth > 1), the port mediated, and
@@ -20,6 +22,8 @@
 #                             the clear; the plaintext disk does
 #   ahci/decrypt              `lamina-disk decrypt` of the image gives exactly
 #                             the guest's data, and fsck accepts its ext2
+#   ahci/hostile              both hostile commands failed with an ATA error
+#                             status, Lamina logged them and kept running
 #   ahci/split                in the write boot (memory=8M, a small shadow
 #                             pool in 64 KiB pieces) commands were split into
 #                             pieces
@@ -50,7 +54,7 @@ CPU=qemu64,+svm,+npt,+aes,+pclmulqdq,+ssse3,+sse4.1,+sse4.2
 IO=$BUILD/guest/bin/ahciio   # static: runs on the host too
 
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ] || [ ! -x "$IO" ]; then
-	for t in write read ciphertext decrypt split; do
+	for t in write read hostile ciphertext decrypt split; do
 		echo "FAIL ahci/$t: lamina.elf or the guest image did not build" | tee -a "$out"
 	done
 	exit 0
@@ -76,7 +80,7 @@ if [ "$judge" = 0 ]; then
 	# The write boot gives Lamina its smallest region: a small shadow pool,
 	# so commands are split into pieces and wait for shadow.
 	boot write ahci-write memory=8M
-	boot read ahci-read ""
+	boot read ahci-read,ahci-hostile ""
 fi
 
 # check_boot NAME TEST: the guest test ran and passed under a mediating Lamina.
@@ -102,6 +106,20 @@ check_boot() {
 }
 check_boot write ahci-write
 check_boot read ahci-read
+
+log=$SYS/read.log
+if ! grep -a -q '^ahcibad: prd-in-lamina: failed with an error status' "$log" ||
+   ! grep -a -q '^ahcibad: table-in-lamina: failed with an error status' "$log"; then
+	fail hostile "a command into Lamina's region did not fail with an error status" "$log"
+elif ! grep -a -q 'guest-test ahci-hostile: end rc=0' "$log" ||
+     ! grep -a -q -E '^ahci: after: ahci_port0: .* [1-9][0-9]* refused' "$log"; then
+	fail hostile "Lamina did not count the refused commands or stopped answering" "$log"
+elif ! grep -a -q "^lamina: warning: ahci port 0: guest command refused: PRD buffer outside guest RAM or inside Lamina" "$log" ||
+     ! grep -a -q "^lamina: warning: ahci port 0: guest command refused: command table outside guest RAM or inside Lamina" "$log"; then
+	fail hostile "Lamina did not log the refused commands" "$log"
+else
+	pass hostile
+fi
 
 # The pattern's marker must not appear in the encrypted image in the clear.
 hits_a=$(grep -a -c LAMINA-AHCI-PATTERN "$A" 2>/dev/null)
