@@ -353,6 +353,18 @@ static int set_iterations(struct word val, struct options *o)
 	return 0;
 }
 
+/* diskbuf=<size>: 4K..16M, whole pages. */
+static int set_diskbuf(struct word val, struct options *o)
+{
+	u64 v;
+
+	if (!parse_number(val, &v, true) || v < PAGE_SIZE || v > 16 * MiB ||
+	    !IS_ALIGNED(v, PAGE_SIZE))
+		return -EINVAL;
+	o->disk_buffer = v;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
@@ -372,6 +384,7 @@ static const struct {
 	{ "passphrase", set_passphrase, true },
 	{ "salt", set_salt, false },
 	{ "iterations", set_iterations, false },
+	{ "diskbuf", set_diskbuf, false },
 };
 
 static int find_option(struct word key)

@@ -71,6 +71,7 @@ struct options {
 	struct opt_disk disks[OPT_MAX_DISKS]; /* encrypt= (repeatable) */
 	unsigned nr_disks;
 	struct opt_key key;        /* key= / keyfile= / passphrase= (masked in `taken`) */
+	u64 disk_buffer;           /* diskbuf=<size>: shadow buffer per disk, 0: default */
 	char taken[256];           /* the options as understood, for the banner */
 };
 

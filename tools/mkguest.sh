@@ -18,10 +18,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # Storage drivers the tests may use.  Their dependencies (from each
 # module's modinfo "depends=") are added, in load order.
-# ext4 (which also mounts ext2) lets the disk tests put a file system on a disk.
-WANT_MODULES="ata_piix ata_generic ahci sd_mod nvme virtio_pci virtio_blk virtio_scsi ext4 crc32c_generic"
+# ext4 (which also mounts ext2) lets the disk tests put a file system on a
+# disk; crc32c is what it asks for by algorithm name.
+WANT_MODULES="ata_piix ata_generic ahci sd_mod nvme virtio_pci virtio_blk virtio_scsi crc32c_generic ext4"
 # The kernel directories those modules and their dependencies live in.
 MODULE_DIRS="drivers/ata drivers/scsi drivers/nvme/host drivers/virtio drivers/block block lib crypto fs"
+# Host programs copied into the guest with the shared libraries they use
+# (the guest's userland is busybox; these come from Debian's e2fsprogs).
+HOST_PROGS="mke2fs e2fsck"
 
 die() { echo "mkguest: $*" >&2; exit 1; }
 log() { echo "mkguest: $*" >&2; }
@@ -142,6 +146,22 @@ cmd_busybox() {
 	rm -rf "$x"
 }
 
+# HOST_PROGS into ROOT/sbin, with their libraries and the dynamic loader
+# at the paths the programs name.
+copy_host_progs() {
+	local root=$1 p bin lib
+	need e2fsprogs
+	for p in $HOST_PROGS; do
+		bin=$(PATH=/usr/sbin:/sbin:$PATH command -v "$p") || die "$p not found on the host"
+		install -m 0755 "$bin" "$root/sbin/$p"
+		for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	done
+	ln -sf mke2fs "$root/sbin/mkfs.ext4"
+}
+
 cmd_initrd() {
 	local dir=$1; shift
 	local root="$dir/initrd-root" a
@@ -159,6 +179,7 @@ cmd_initrd() {
 	# Stripped copies: the initramfs is loaded by GRUB on every boot.
 	for a in "$@"; do install -m 0755 -s "$a" "$root/bin/"; done
 	cp "$dir"/modules/*.ko "$dir/modules/load-order" "$dir/modules/kernel-version" "$root/lib/modules/"
+	copy_host_progs "$root"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |

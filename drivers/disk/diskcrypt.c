@@ -29,6 +29,7 @@ struct disk_crypt {
 static struct disk_crypt targets[OPT_MAX_DISKS];
 static unsigned nr_targets;
 static struct xts_key disk_key;
+static u64 shadow_size = DISK_SHADOW_DEFAULT;
 
 /* Guest RAM (usable and ACPI-reclaimable ranges of the loader's map): the
  * only memory Lamina copies disk data to or from on the guest's behalf. */
@@ -95,6 +96,11 @@ const struct disk_crypt *disk_crypt_find(enum disk_bus bus, unsigned a, unsigned
 		if (targets[i].bus == bus && targets[i].a == a && targets[i].b == b)
 			return &targets[i];
 	return NULL;
+}
+
+u64 disk_shadow_size(void)
+{
+	return shadow_size;
 }
 
 bool disk_crypt_encrypts(const struct disk_crypt *dc)
@@ -240,6 +246,8 @@ int disk_crypt_init(struct options *o, struct boot_info *bi)
 		pr_err("disk: no key from %s", key_source_names[source]);
 		return err;
 	}
+	if (o->disk_buffer)
+		shadow_size = o->disk_buffer;
 	nr_targets = 0;
 	for (unsigned i = 0; i < o->nr_disks; i++) {
 		const struct opt_disk *d = &o->disks[i];

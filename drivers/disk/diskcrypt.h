@@ -48,6 +48,11 @@ void disk_crypt_encrypt(struct vcpu *v, const struct disk_crypt *dc, u64 lba, vo
 void disk_crypt_decrypt(struct vcpu *v, const struct disk_crypt *dc, u64 lba, void *dst,
 			const void *src, u64 sectors);
 
+/* Bytes of shadow buffer a mediator gives each disk (diskbuf=, else
+ * DISK_SHADOW_DEFAULT); larger requests go to the device in parts. */
+#define DISK_SHADOW_DEFAULT (2 * MiB)
+u64 disk_shadow_size(void);
+
 /* Guest-physical buffers a device may DMA to / Lamina may copy: true when
  * [gpa, gpa+len) is inside guest RAM Lamina maps and clear of Lamina's
  * region (and does not wrap).  len 0 is refused. */

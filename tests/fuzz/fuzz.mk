@@ -19,6 +19,8 @@ fuzz_pci_SRCS := tests/fuzz/fuzz_pci.c drivers/pci.c drivers/registry.c core/for
 FUZZ_TARGETS += fuzz_pci
 fuzz_ahci_cmd_SRCS := tests/fuzz/fuzz_ahci_cmd.c drivers/disk/ahci_cmd.c
 FUZZ_TARGETS += fuzz_ahci_cmd
+fuzz_ata_SRCS := tests/fuzz/fuzz_ata.c drivers/disk/ata.c
+FUZZ_TARGETS += fuzz_ata
 
 $(FUZZ_BUILD)/%: $$(%_SRCS)
 	@tools/need-pkgs.sh clang libclang-rt-14-dev

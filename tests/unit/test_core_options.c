@@ -194,6 +194,10 @@ static void encrypt_targets(void **state)
 	assert_int_equal(o.disks[2].first_lba, 63);
 	assert_int_equal(o.disks[2].count, 0);
 	assert_int_equal(o.key.source, OPT_KEY_NONE);
+	assert_int_equal(options_parse("diskbuf=64K", &o), 0);
+	assert_int_equal(o.disk_buffer, 64 << 10);
+	assert_int_not_equal(options_parse("diskbuf=100", &o), 0);  /* not whole pages */
+	assert_int_not_equal(options_parse("diskbuf=32M", &o), 0);  /* over 16M */
 	static const char *const bad[] = {
 		"encrypt=ata:0 key=none",         "encrypt=ata:0.2 key=none",
 		"encrypt=ata:64.0 key=none",      "encrypt=ahci:32 key=none",

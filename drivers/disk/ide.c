@@ -1,0 +1,688 @@
+/*
+ * The IDE mediator (PIIX and other SFF-8038i controllers): transparent
+ * encryption of the units named by encrypt=ata:C.U.
+ *
+ * For a channel with a named unit Lamina traps the command block, the
+ * control port and the channel's bus-master registers; everything else
+ * about the controller stays the guest's, interrupts included.
+ *
+ * - Task-file writes are tracked (LBA48's two-deep registers too) and
+ *   passed on.  A command to the named unit is classified (ata.h): no data
+ *   -> passes; PIO -> data-port words go through a one-sector buffer,
+ *   decrypted after it fills from the device / encrypted before it goes to
+ *   it; DMA -> held back until the guest starts the engine, then the
+ *   guest's PRD table is copied once and checked, the data moves through
+ *   Lamina's shadow buffer with Lamina's own PRD table (encrypted before
+ *   the device reads it, decrypted into the guest's buffers when the guest
+ *   first looks at a status register after the device finished).  A
+ *   request larger than the shadow is issued to the device in chunks, one
+ *   after the other; the guest sees one command.
+ * - Anything the guest gets wrong (PRDs outside its RAM, malformed tables,
+ *   CHS addressing, commands that move sectors in ways Lamina does not
+ *   mediate) fails the command: Lamina issues an opcode the device aborts,
+ *   so the guest sees ERR/ABRT and its interrupt as for any failed command.
+ * - DMA of other units on the channel runs from a checked copy of the
+ *   guest's PRD table, so no device transfer reaches Lamina's region.
+ *
+ * Each channel's state is under its own lock: any CPU may trap.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/mmio.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/spinlock.h"
+#include "core/string.h"
+#include "drivers/disk/ata.h"
+#include "drivers/disk/diskcrypt.h"
+#include "drivers/registry.h"
+
+#define MAX_IDE_CHANNELS 8
+#define SHADOW_MIN (4 * KiB)
+#define SECTOR DISK_SECTOR_SIZE
+
+enum dma_state {
+	DMA_IDLE,    /* no mediated DMA command */
+	DMA_HELD,    /* a mediated DMA command waits for the guest's START */
+	DMA_RUNNING, /* a chunk of it is on the device */
+};
+
+struct ide_channel {
+	spinlock_t lock;
+	const struct pci_dev *dev;
+	unsigned channel;                 /* 0 primary, 1 secondary of dev */
+	unsigned number;                  /* C of encrypt=ata:C.U */
+	u16 cmd_port, ctl_port, bm_port;  /* bm_port 0: no bus master */
+	const struct disk_crypt *crypt[2];
+	struct ata_taskfile tf;
+	bool passthrough_cmd;             /* the device runs a command Lamina passed */
+
+	/* The bus-master registers as the guest sees them. */
+	u8 guest_bm_cmd;
+	u32 guest_prd;
+	bool engine_running;              /* Lamina started the real engine */
+
+	/* The mediated DMA request. */
+	enum dma_state state;
+	const struct disk_crypt *dc;
+	u8 command;
+	bool write, lba48;
+	u64 lba;
+	u32 sectors, done, chunk;
+	struct prd *prd_copy;             /* the guest's table, copied and checked */
+	unsigned prd_entries;
+	u8 *shadow;
+	u32 shadow_sectors;
+	struct prd *shadow_prd;           /* Lamina's table over the shadow */
+
+	/* The mediated PIO request: one sector at a time. */
+	const struct disk_crypt *pio_dc;
+	bool pio_write;
+	u64 pio_lba;
+	u32 pio_left;
+	unsigned pio_pos;
+	u8 sector[SECTOR] __aligned(16);
+};
+
+static struct ide_channel channels[MAX_IDE_CHANNELS];
+static unsigned nr_channels, nr_controllers;
+static struct ratelimit refuse_limit;
+static bool parts_reported;
+
+struct ide_stats {
+	u64 dma_requests, dma_chunks, pio_sectors, refused, passthrough_dma;
+};
+static struct ide_stats stats;
+
+static void count(u64 *counter, u64 n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static u8 bm_dir(const struct ide_channel *ch)
+{
+	return ch->write ? 0 : BM_CMD_TO_MEMORY;
+}
+
+static void engine_stop(struct ide_channel *ch, u8 cmd)
+{
+	outb(ch->bm_port + BM_REG_COMMAND, cmd & ~BM_CMD_START);
+	ch->engine_running = false;
+}
+
+static void engine_start(struct ide_channel *ch, u64 table, u8 cmd)
+{
+	u8 st = inb(ch->bm_port + BM_REG_STATUS);
+
+	/* Clear a stale interrupt/error so completion means this transfer. */
+	outb(ch->bm_port + BM_REG_STATUS, (st & BM_STATUS_KEEP) | BM_STATUS_IRQ | BM_STATUS_ERROR);
+	outl(ch->bm_port + BM_REG_PRD, table);
+	outb(ch->bm_port + BM_REG_COMMAND, cmd & ~BM_CMD_START);
+	outb(ch->bm_port + BM_REG_COMMAND, cmd | BM_CMD_START);
+	ch->engine_running = true;
+}
+
+/* Ends whatever Lamina was doing for the previous command. */
+static void drop_requests(struct ide_channel *ch)
+{
+	if (ch->engine_running)
+		engine_stop(ch, ch->guest_bm_cmd);
+	ch->state = DMA_IDLE;
+	ch->pio_dc = NULL;
+	ch->passthrough_cmd = false;
+}
+
+/* Fails the guest's command: the device aborts an opcode it lacks and
+ * interrupts, so the guest sees an ordinary ERR/ABRT completion. */
+static void refuse(struct ide_channel *ch, u8 command, const char *why)
+{
+	count(&stats.refused, 1);
+	if (ratelimit_allow(&refuse_limit))
+		pr_warn("ide: ata:%u.%u: command 0x%02x failed: %s", ch->number,
+			ata_tf_unit(&ch->tf), command, why);
+	ch->state = DMA_IDLE;
+	outb(ch->cmd_port + ATA_REG_COMMAND, ATA_CMD_ABORT_ME);
+}
+
+/* Copies `len` bytes at byte `offset` of the guest's scatter list to or
+ * from buf (the list was checked: every region is guest RAM). */
+static void sg_copy(struct ide_channel *ch, u64 offset, u8 *buf, u64 len, bool to_guest)
+{
+	for (unsigned i = 0; i < ch->prd_entries && len; i++) {
+		u64 n = prd_bytes(&ch->prd_copy[i]);
+
+		if (offset >= n) {
+			offset -= n;
+			continue;
+		}
+		u64 gpa = prd_addr(&ch->prd_copy[i]) + offset, part = MIN(n - offset, len);
+
+		if (to_guest)
+			guest_phys_copy_out(gpa, buf, part);
+		else
+			guest_phys_copy_in(buf, gpa, part);
+		buf += part;
+		len -= part;
+		offset = 0;
+	}
+}
+
+/* Lamina's PRD table over the first `bytes` of the shadow: regions of at
+ * most 64 KiB that do not cross a 64 KiB boundary. */
+static void build_shadow_prd(struct ide_channel *ch, u64 bytes)
+{
+	u64 pa = virt_to_phys(ch->shadow), end = pa + bytes;
+	unsigned i = 0;
+
+	while (pa < end) {
+		u64 n = MIN(end - pa, ALIGN_DOWN(pa, 0x10000) + 0x10000 - pa);
+
+		ch->shadow_prd[i++] = (struct prd){ (u32)pa, (u32)n & 0xffff };
+		pa += n;
+	}
+	ch->shadow_prd[i - 1].count |= PRD_EOT;
+}
+
+/* ---------------------------------------------------------- DMA path */
+
+static void start_chunk(struct ide_channel *ch, struct vcpu *v)
+{
+	u32 n = MIN(ch->sectors - ch->done, ch->shadow_sectors);
+	u64 lba = ch->lba + ch->done;
+
+	ch->chunk = n;
+	if (ch->write) {
+		sg_copy(ch, (u64)ch->done * SECTOR, ch->shadow, (u64)n * SECTOR, false);
+		disk_crypt_encrypt(v, ch->dc, lba, ch->shadow, ch->shadow, n);
+	}
+	build_shadow_prd(ch, (u64)n * SECTOR);
+	if (n != ch->sectors) {
+		/* A part of the request: its own task file. */
+		struct ata_tf_bytes b;
+		u16 p = ch->cmd_port;
+
+		ata_tf_encode(&ch->tf, ch->lba48, lba, n, &b);
+		if (ch->lba48)
+			outb(p + ATA_REG_COUNT, b.count[0]);
+		outb(p + ATA_REG_COUNT, b.count[1]);
+		for (unsigned i = 0; i < 3; i++) {
+			if (ch->lba48)
+				outb(p + ATA_REG_LBA_LOW + i, b.lba[i][0]);
+			outb(p + ATA_REG_LBA_LOW + i, b.lba[i][1]);
+		}
+		outb(p + ATA_REG_DEVICE, b.device);
+	}
+	outb(ch->cmd_port + ATA_REG_COMMAND, ch->command);
+	engine_start(ch, virt_to_phys(ch->shadow_prd), bm_dir(ch));
+	ch->state = DMA_RUNNING;
+	count(&stats.dma_chunks, 1);
+}
+
+/* The guest started the engine for the held command: take its PRD table
+ * (once) and send the first chunk. */
+static void launch(struct ide_channel *ch, struct vcpu *v)
+{
+	enum prd_status st = prd_copy_table(ch->guest_prd, ch->prd_copy, &ch->prd_entries,
+					    (u64)ch->sectors * SECTOR, guest_phys_copy_in,
+					    disk_dma_range_ok);
+
+	if (st != PRD_OK) {
+		refuse(ch, ch->command, prd_status_names[st]);
+		return;
+	}
+	ch->done = 0;
+	count(&stats.dma_requests, 1);
+	if (ch->sectors > ch->shadow_sectors &&
+	    !__atomic_exchange_n(&parts_reported, true, __ATOMIC_RELAXED))
+		pr_info("ide: ata:%u.%u: first request larger than the shadow buffer: %u sectors "
+			"in parts of %u", ch->number, ata_tf_unit(&ch->tf), ch->sectors,
+			ch->shadow_sectors);
+	start_chunk(ch, v);
+}
+
+/* A DMA command Lamina does not mediate: the engine runs from a checked
+ * copy of the guest's table, so the device reaches guest RAM only. */
+static void start_passthrough(struct ide_channel *ch)
+{
+	enum prd_status st = prd_copy_table(ch->guest_prd, ch->prd_copy, &ch->prd_entries, 0,
+					    guest_phys_copy_in, disk_dma_range_ok);
+
+	if (st != PRD_OK) {
+		/* The device waits for a transfer that never starts; the
+		 * guest's timeout and reset recover. */
+		count(&stats.refused, 1);
+		if (ratelimit_allow(&refuse_limit))
+			pr_warn("ide: ata:%u.%u: DMA not started: %s", ch->number,
+				ata_tf_unit(&ch->tf), prd_status_names[st]);
+		return;
+	}
+	count(&stats.passthrough_dma, 1);
+	engine_start(ch, virt_to_phys(ch->prd_copy), ch->guest_bm_cmd);
+}
+
+/* The guest set START, or wrote a command while START was set. */
+static void engine_requested(struct ide_channel *ch, struct vcpu *v)
+{
+	if (!(ch->guest_bm_cmd & BM_CMD_START) || ch->engine_running)
+		return;
+	if (ch->state == DMA_HELD)
+		launch(ch, v);
+	else if (ch->state == DMA_IDLE && ch->passthrough_cmd)
+		start_passthrough(ch);
+}
+
+/* Called before the guest sees any status: when the device has finished
+ * the running chunk, bring its data home and send the next one, so the
+ * guest sees completion only when its buffers hold the plaintext. */
+static void dma_poll(struct ide_channel *ch, struct vcpu *v)
+{
+	if (ch->state != DMA_RUNNING)
+		return;
+	u8 bm = inb(ch->bm_port + BM_REG_STATUS);
+	u8 alt = inb(ch->ctl_port); /* altstatus: reading it acknowledges nothing */
+	bool failed = (bm & BM_STATUS_ERROR) || (!(alt & ATA_STATUS_BSY) && (alt & ATA_STATUS_ERR));
+
+	if (!failed && !(bm & BM_STATUS_IRQ) && (alt & (ATA_STATUS_BSY | ATA_STATUS_DRQ)))
+		return;
+	engine_stop(ch, bm_dir(ch));
+	if (failed) {
+		ch->state = DMA_IDLE; /* the guest sees the device's error */
+		return;
+	}
+	if (!ch->write) {
+		disk_crypt_decrypt(v, ch->dc, ch->lba + ch->done, ch->shadow, ch->shadow, ch->chunk);
+		sg_copy(ch, (u64)ch->done * SECTOR, ch->shadow, (u64)ch->chunk * SECTOR, true);
+	}
+	ch->done += ch->chunk;
+	if (ch->done < ch->sectors)
+		start_chunk(ch, v);
+	else
+		ch->state = DMA_IDLE;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void command_written(struct ide_channel *ch, struct vcpu *v, u8 cmd)
+{
+	const struct disk_crypt *dc = ch->crypt[ata_tf_unit(&ch->tf)];
+	struct ata_cmd_kind k = ata_classify(cmd);
+	u64 lba;
+	u32 sectors;
+
+	drop_requests(ch);
+	if (!dc || k.xfer == ATA_XFER_NONE) {
+		outb(ch->cmd_port + ATA_REG_COMMAND, cmd);
+		ch->passthrough_cmd = true;
+		engine_requested(ch, v);
+		return;
+	}
+	if (k.xfer == ATA_XFER_REFUSED) {
+		refuse(ch, cmd, "moves sectors in a way Lamina does not mediate");
+		return;
+	}
+	if (!ata_tf_range(&ch->tf, k.lba48, &lba, &sectors)) {
+		refuse(ch, cmd, "CHS addressing");
+		return;
+	}
+	if (ata_xfer_is_dma(k.xfer)) {
+		if (!ch->bm_port || !ch->shadow) {
+			refuse(ch, cmd, "no bus master or shadow buffer");
+			return;
+		}
+		ch->dc = dc;
+		ch->command = cmd;
+		ch->write = ata_xfer_writes(k.xfer);
+		ch->lba48 = k.lba48;
+		ch->lba = lba;
+		ch->sectors = sectors;
+		ch->state = DMA_HELD;
+		engine_requested(ch, v);
+		return;
+	}
+	ch->pio_dc = dc;
+	ch->pio_write = ata_xfer_writes(k.xfer);
+	ch->pio_lba = lba;
+	ch->pio_left = sectors;
+	ch->pio_pos = 0;
+	outb(ch->cmd_port + ATA_REG_COMMAND, cmd);
+}
+
+/* ----------------------------------------------------------- PIO path */
+
+static void pio_sector_done(struct ide_channel *ch)
+{
+	ch->pio_pos = 0;
+	ch->pio_lba++;
+	count(&stats.pio_sectors, 1);
+	if (!--ch->pio_left)
+		ch->pio_dc = NULL;
+}
+
+static u64 data_read(struct ide_channel *ch, struct vcpu *v, u16 port, unsigned size)
+{
+	u64 val = 0;
+
+	if (!ch->pio_dc || ch->pio_write || size == 1)
+		return port_read(port, size);
+	if (!ch->pio_pos) {
+		for (unsigned i = 0; i < SECTOR; i += 2)
+			*(u16 *)&ch->sector[i] = inw(port);
+		disk_crypt_decrypt(v, ch->pio_dc, ch->pio_lba, ch->sector, ch->sector, 1);
+	}
+	memcpy(&val, &ch->sector[ch->pio_pos], size);
+	ch->pio_pos += size;
+	if (ch->pio_pos >= SECTOR)
+		pio_sector_done(ch);
+	return val;
+}
+
+static void data_write(struct ide_channel *ch, struct vcpu *v, u16 port, unsigned size, u64 val)
+{
+	if (!ch->pio_dc || !ch->pio_write || size == 1) {
+		port_write(port, size, val);
+		return;
+	}
+	memcpy(&ch->sector[ch->pio_pos], &val, size);
+	ch->pio_pos += size;
+	if (ch->pio_pos < SECTOR)
+		return;
+	disk_crypt_encrypt(v, ch->pio_dc, ch->pio_lba, ch->sector, ch->sector, 1);
+	for (unsigned i = 0; i < SECTOR; i += 2)
+		outw(port, *(u16 *)&ch->sector[i]);
+	pio_sector_done(ch);
+}
+
+/* ------------------------------------------------------- trap handlers */
+
+static u64 cmd_block_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
+{
+	struct ide_channel *ch = ctx;
+	u64 val;
+
+	spin_lock(&ch->lock);
+	if (port == ch->cmd_port) {
+		val = data_read(ch, v, port, size);
+	} else {
+		if (port + size > (u64)ch->cmd_port + ATA_REG_STATUS)
+			dma_poll(ch, v);
+		val = port_read(port, size);
+	}
+	spin_unlock(&ch->lock);
+	return val;
+}
+
+static void cmd_block_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 val)
+{
+	struct ide_channel *ch = ctx;
+
+	spin_lock(&ch->lock);
+	if (port == ch->cmd_port) {
+		data_write(ch, v, port, size, val);
+	} else {
+		for (unsigned i = 0; i < size; i++) {
+			unsigned reg = port + i - ch->cmd_port;
+			u8 b = val >> (8 * i);
+
+			if (reg == ATA_REG_COMMAND) {
+				command_written(ch, v, b);
+			} else {
+				ata_tf_write(&ch->tf, reg, b);
+				outb(port + i, b);
+			}
+		}
+	}
+	spin_unlock(&ch->lock);
+}
+
+static u64 ctl_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
+{
+	struct ide_channel *ch = ctx;
+	u64 val;
+
+	spin_lock(&ch->lock);
+	dma_poll(ch, v);
+	val = port_read(port, size);
+	spin_unlock(&ch->lock);
+	return val;
+}
+
+static void ctl_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 val)
+{
+	struct ide_channel *ch = ctx;
+
+	(void)v;
+	spin_lock(&ch->lock);
+	if (val & ATA_CTL_SRST)
+		drop_requests(ch);
+	port_write(port, size, val);
+	spin_unlock(&ch->lock);
+}
+
+static u8 bm_read_byte(struct ide_channel *ch, struct vcpu *v, unsigned off)
+{
+	switch (off) {
+	case BM_REG_COMMAND:
+		return ch->guest_bm_cmd;
+	case BM_REG_STATUS: {
+		dma_poll(ch, v);
+		u8 st = inb(ch->bm_port + off);
+
+		/* START set but the engine not yet given anything to do. */
+		if ((ch->guest_bm_cmd & BM_CMD_START) && !ch->engine_running &&
+		    ch->state != DMA_RUNNING)
+			st |= BM_STATUS_ACTIVE;
+		return st;
+	}
+	case BM_REG_PRD ... BM_REG_PRD + 3:
+		return ch->guest_prd >> (8 * (off - BM_REG_PRD));
+	default:
+		return inb(ch->bm_port + off);
+	}
+}
+
+static void bm_command_written(struct ide_channel *ch, struct vcpu *v, u8 val)
+{
+	bool was = ch->guest_bm_cmd & BM_CMD_START;
+
+	ch->guest_bm_cmd = val;
+	if ((val & BM_CMD_START) && !was) {
+		engine_requested(ch, v);
+	} else if (!(val & BM_CMD_START) && was) {
+		/* The guest stops the engine: finish a transfer that is done,
+		 * give up one that is not (the guest's timeout path). */
+		dma_poll(ch, v);
+		if (ch->state == DMA_RUNNING)
+			ch->state = DMA_IDLE;
+		if (ch->engine_running)
+			engine_stop(ch, val);
+	}
+}
+
+static void bm_write_byte(struct ide_channel *ch, struct vcpu *v, unsigned off, u8 val)
+{
+	switch (off) {
+	case BM_REG_COMMAND:
+		bm_command_written(ch, v, val);
+		break;
+	case BM_REG_PRD ... BM_REG_PRD + 3: {
+		unsigned shift = 8 * (off - BM_REG_PRD);
+
+		ch->guest_prd = (ch->guest_prd & ~(0xffu << shift)) | (u32)val << shift;
+		break;
+	}
+	default: /* status (write-1-to-clear bits), vendor bytes */
+		outb(ch->bm_port + off, val);
+	}
+}
+
+static u64 bm_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
+{
+	struct ide_channel *ch = ctx;
+	u64 val = 0;
+
+	spin_lock(&ch->lock);
+	for (unsigned i = 0; i < size; i++)
+		val |= (u64)bm_read_byte(ch, v, (port + i - ch->bm_port) & 7) << (8 * i);
+	spin_unlock(&ch->lock);
+	return val;
+}
+
+static void bm_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 val)
+{
+	struct ide_channel *ch = ctx;
+
+	spin_lock(&ch->lock);
+	for (unsigned i = 0; i < size; i++)
+		bm_write_byte(ch, v, (port + i - ch->bm_port) & 7, val >> (8 * i));
+	spin_unlock(&ch->lock);
+}
+
+/* An instruction the emulator cannot perform must never reach these
+ * ports unmediated: the guest gets #UD instead (no pass-through). */
+static const struct emul_handler cmd_block_handler = {
+	.name = "ide command block", .read = cmd_block_read, .write = cmd_block_write,
+};
+static const struct emul_handler ctl_handler = {
+	.name = "ide control", .read = ctl_read, .write = ctl_write,
+};
+static const struct emul_handler bm_handler = {
+	.name = "ide bus master", .read = bm_read, .write = bm_write,
+};
+
+/* -------------------------------------------------------------- set-up */
+
+/* The shadow buffer: as large as fits up to disk_shadow_size(), and the PRD copy
+ * in one 64 KiB-aligned block (the controller reads it for pass-through
+ * DMA, and a table must not cross 64 KiB). */
+static int alloc_buffers(struct ide_channel *ch)
+{
+	const size_t copy_pages = 0x10000 / PAGE_SIZE, spare = copy_pages - 1;
+	u8 *block = page_alloc(copy_pages + spare);
+
+	if (!block)
+		return -1;
+	u8 *aligned = (u8 *)ALIGN_UP((u64)block, 0x10000);
+	size_t head = (aligned - block) / PAGE_SIZE;
+
+	if (head)
+		page_free(block, head);
+	if (spare - head)
+		page_free(aligned + copy_pages * PAGE_SIZE, spare - head);
+	ch->prd_copy = (struct prd *)aligned;
+	ch->shadow_prd = page_alloc(1);
+	/* (at most 16 MiB: Lamina's table over it fits in its one page) */
+	for (u64 size = disk_shadow_size(); size >= SHADOW_MIN && !ch->shadow;
+	     size = ALIGN_DOWN(size / 2, PAGE_SIZE)) {
+		ch->shadow = page_alloc(size / PAGE_SIZE);
+		ch->shadow_sectors = size / SECTOR;
+	}
+	return ch->shadow && ch->shadow_prd ? 0 : -1;
+}
+
+static u16 bar_port(const struct pci_dev *d, unsigned bar)
+{
+	u64 a = pci_bar_decoded(d, bar);
+
+	return d->bar[bar].kind == PCI_BAR_IO && a != PCI_BAR_UNMAPPED && a < 0x10000 ? a : 0;
+}
+
+/* A disk the user asked to encrypt must never run unmediated: without
+ * its traps Lamina stops before the guest starts. */
+static void __noreturn cannot_mediate(const struct pci_dev *d, unsigned number, const char *why)
+{
+	char addr[16];
+
+	pci_addr_format(d->addr, addr, sizeof(addr));
+	pr_err("ide %s: ata:%u cannot be mediated: %s; Lamina cannot continue, halting", addr,
+	       number, why);
+	cpu_halt_forever();
+}
+
+static void setup_channel(struct pci_dev *d, unsigned c, unsigned number)
+{
+	static const u16 legacy_cmd[2] = { 0x1f0, 0x170 }, legacy_ctl[2] = { 0x3f6, 0x376 };
+	struct ide_channel *ch = &channels[nr_channels];
+	bool native = d->progif & (1u << (2 * c));
+	char addr[16];
+
+	if (nr_channels == MAX_IDE_CHANNELS)
+		cannot_mediate(d, number, "too many channels");
+	ch->dev = d;
+	ch->channel = c;
+	ch->number = number;
+	ch->crypt[0] = disk_crypt_find(DISK_BUS_ATA, number, 0);
+	ch->crypt[1] = disk_crypt_find(DISK_BUS_ATA, number, 1);
+	ch->cmd_port = native ? bar_port(d, 2 * c) : legacy_cmd[c];
+	ch->ctl_port = native ? bar_port(d, 2 * c + 1) + 2 : legacy_ctl[c];
+	ch->bm_port = (d->progif & 0x80) && bar_port(d, 4) ? bar_port(d, 4) + 8 * c : 0;
+	if (!ch->cmd_port || ch->ctl_port == 2)
+		cannot_mediate(d, number, "the channel has no I/O ports");
+	if (alloc_buffers(ch))
+		cannot_mediate(d, number, "out of memory for the shadow buffer (memory=)");
+	if (io_register(ch->cmd_port, 8, &cmd_block_handler, ch) ||
+	    io_register(ch->ctl_port, 1, &ctl_handler, ch) ||
+	    (ch->bm_port && io_register(ch->bm_port, 8, &bm_handler, ch)))
+		cannot_mediate(d, number, "its ports cannot be trapped");
+	nr_channels++;
+	pci_addr_format(d->addr, addr, sizeof(addr));
+	pr_info("ide %s: ata:%u mediated (ports 0x%x/0x%x, bus master 0x%x, shadow %u KiB)", addr,
+		number, ch->cmd_port, ch->ctl_port, ch->bm_port,
+		(unsigned)(ch->shadow_sectors * SECTOR / KiB));
+}
+
+/* Channels are numbered across controllers in probe order: 0/1 on the
+ * first, 2/3 on the next... */
+static int ide_probe(struct pci_dev *d)
+{
+	unsigned first = 2 * nr_controllers++;
+	bool taken = false;
+
+	for (unsigned c = 0; c < 2; c++) {
+		if (disk_crypt_find(DISK_BUS_ATA, first + c, 0) ||
+		    disk_crypt_find(DISK_BUS_ATA, first + c, 1)) {
+			setup_channel(d, c, first + c);
+			taken = true;
+		}
+	}
+	return taken ? 0 : -PCI_ENODEV;
+}
+
+/* Traps are set at start and do not move (mmio.h): a guest that moves a
+ * BAR behind a mediated channel is reported. */
+static void ide_bar_moved(struct pci_dev *d, unsigned bar, u64 from, u64 to)
+{
+	static struct ratelimit rl;
+	char addr[16];
+
+	(void)from;
+	for (unsigned i = 0; i < nr_channels; i++) {
+		const struct ide_channel *ch = &channels[i];
+		bool native = d->progif & (1u << (2 * ch->channel));
+		u64 trapped = bar == 4 && ch->bm_port           ? ch->bm_port - 8 * ch->channel
+			      : native && bar == 2 * ch->channel     ? ch->cmd_port
+			      : native && bar == 2 * ch->channel + 1 ? ch->ctl_port - 2u
+								      : to;
+
+		if (ch->dev != d || to == PCI_BAR_UNMAPPED || to == trapped ||
+		    !ratelimit_allow(&rl))
+			continue;
+		pci_addr_format(d->addr, addr, sizeof(addr));
+		pr_err("ide %s: the guest moved BAR%u to 0x%llx; ata:%u stays trapped at the old "
+		       "ports (moving traps is not supported)", addr, bar, (unsigned long long)to,
+		       ch->number);
+	}
+}
+
+static const struct pci_match ide_match[] = {
+	PCI_MATCH_CLASS2(0x01, 0x01), /* IDE controller */
+	PCI_MATCH_END,
+};
+
+static const struct pci_mediator ide_mediator = {
+	.name = "ide",
+	.match = ide_match,
+	.probe = ide_probe,
+	.bar_moved = ide_bar_moved,
+};
+PCI_MEDIATOR(ide_mediator);

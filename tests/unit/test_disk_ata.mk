@@ -1,0 +1,1 @@
+test_disk_ata_SRCS := drivers/disk/ata.c
