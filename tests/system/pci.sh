@@ -23,13 +23,8 @@
 # Tests (PASS/FAIL lines in $RESULTS/pci.txt): pci/<boot>.
 set -uo pipefail
 
-cd "$(dirname "$0")/../.." || exit 2
-BUILD=${BUILD:-build}
-RESULTS=${RESULTS:-$BUILD/results}
-SYS=$BUILD/system/pci
-mkdir -p "$SYS" "$RESULTS"
-out=$RESULTS/pci.txt
-: >"$out"
+. "$(dirname "$0")/lib.sh"
+suite_init pci
 
 pass() { echo "PASS pci/$1" | tee -a "$out"; }
 fail() { echo "FAIL pci/$1: $2" | tee -a "$out"; tail -n 25 "$SYS/$1.log" 2>/dev/null | sed 's/^/    | /'; }

@@ -22,13 +22,8 @@
 # Tests (PASS/FAIL lines in $RESULTS/robust.txt): robust/<boot>.
 set -uo pipefail
 
-cd "$(dirname "$0")/../.." || exit 2
-BUILD=${BUILD:-build}
-RESULTS=${RESULTS:-$BUILD/results}
-SYS=$BUILD/system/robust
-mkdir -p "$SYS" "$RESULTS"
-out=$RESULTS/robust.txt
-: >"$out"
+. "$(dirname "$0")/lib.sh"
+suite_init robust
 
 pass() { echo "PASS robust/$1" | tee -a "$out"; }
 fail() { echo "FAIL robust/$1: $2" | tee -a "$out"; tail -n 25 "$SYS/$1.log" 2>/dev/null | sed 's/^/    | /'; }

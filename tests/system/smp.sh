@@ -2,7 +2,7 @@
 # SMP boots under QEMU (TCG, AMD SVM + NPT, 4 CPUs): every CPU runs under
 # Lamina and the guest drives them as on bare metal.
 #
-#   tests/system/smp.sh
+#   tests/system/smp.sh [--judge]   (--judge: check the last logs, no boots)
 #
 # Boots (serial logs in $BUILD/system/smp/<boot>.log), one at a time:
 #   smp4     -smp 4, guest.test=smp,memprotect (guest/tests/smp.sh)
@@ -24,13 +24,8 @@
 #   smp/reboot        a reboot with 4 CPUs comes back up under Lamina
 set -uo pipefail
 
-cd "$(dirname "$0")/../.." || exit 2
-BUILD=${BUILD:-build}
-RESULTS=${RESULTS:-$BUILD/results}
-SYS=$BUILD/system/smp
-mkdir -p "$SYS" "$RESULTS"
-out=$RESULTS/smp.txt
-: >"$out"
+. "$(dirname "$0")/lib.sh"
+suite_init smp
 TESTS="online pinned offline-online exits-per-cpu bad-ipi memprotect poweroff reboot"
 
 pass() { echo "PASS smp/$1" | tee -a "$out"; }
@@ -54,9 +49,12 @@ boot() {
 	echo $? >"$SYS/$name.status"
 }
 
-boot smp4 "guest.test=smp,memprotect guest.end=poweroff" -t 420 -s 4
-truncate -s 1M "$SYS/reboot4.img"
-boot reboot4 "guest.test=smpreboot guest.end=poweroff" -t 420 -s 4 --reboot -d "$SYS/reboot4.img"
+if [ "${1:-}" != --judge ]; then
+	boot smp4 "guest.test=smp,memprotect guest.end=poweroff" -t 420 -s 4
+	truncate -s 1M "$SYS/reboot4.img"
+	boot reboot4 "guest.test=smpreboot guest.end=poweroff" -t 420 -s 4 --reboot \
+		-d "$SYS/reboot4.img"
+fi
 
 has() { grep -qE -- "$2" "$SYS/$1.log"; }
 count() { grep -cE -- "$2" "$SYS/$1.log"; }
