@@ -8,6 +8,7 @@
 #include "core/time.h"
 #include "core/version.h"
 #include "drivers/disk/ahci.h"
+#include "drivers/disk/ide.h"
 #include "drivers/pci.h"
 
 const struct vcpu_backend *hv_backend;
@@ -63,5 +64,6 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "pci_config_writes: %llu\n", (unsigned long long)pci_stats.config_writes);
 	textbuf_printf(&tb, "pci_bar_moves: %llu\n", (unsigned long long)pci_stats.bar_moves);
 	ahci_status(&tb);
+	ide_status(&tb);
 	return tb.len;
 }

@@ -7,6 +7,14 @@
  *       blocks of [OFF, OFF+LEN) MiB of DEV; each is also written to the
  *       same offset of the file MIRROR (relative to OFF), so MIRROR ends up
  *       holding what the region should read back as.
+ *   diskio pio-read DEV LBA COUNT  /  diskio pio-write DEV LBA COUNT
+ *       COUNT sectors at LBA with READ/WRITE SECTORS EXT (PIO) through the
+ *       kernel's ATA pass-through (SG_IO), to stdout / from stdin.
+ *   diskio ata-nodata DEV COMMAND
+ *       a non-data ATA command; exit 3 when the device failed it.
+ *   diskio tag LBA COUNT
+ *       COUNT sectors to stdout, each naming its LBA ("lamina-sector N"),
+ *       the rest pseudo-random: misplaced sectors show on the host.
  *   diskio bench DEV OFF_MIB LEN_MIB SECONDS
  *       sequential 1 MiB writes and reads over the region, then 4 KiB
  *       random writes and reads for SECONDS each; prints
@@ -14,6 +22,8 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <scsi/sg.h>
+#include <sys/ioctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,14 +160,104 @@ static int bench(const char *dev, long off_mib, long len_mib, double seconds)
 	return close(fd);
 }
 
+/* ATA PASS-THROUGH (16) with an LBA48 task file; 0, or 3 when the
+ * device reported an error (CHECK CONDITION). */
+static int ata_pass(const char *dev, unsigned protocol, int dir, unsigned cmd, uint64_t lba,
+		    unsigned count, void *buf, unsigned len)
+{
+	uint8_t cdb[16] = { 0x85 }, sense[32];
+	struct sg_io_hdr io = { 0 };
+	int fd = open(dev, O_RDWR), rc;
+
+	if (fd < 0) {
+		perror("diskio: open");
+		return 1;
+	}
+	cdb[1] = protocol << 1 | 1;                     /* extended (48-bit) */
+	if (len)                                        /* blocks, length in count */
+		cdb[2] = (dir == SG_DXFER_FROM_DEV ? 0x08 : 0) | 0x04 | 0x02;
+	cdb[5] = count >> 8;
+	cdb[6] = count;
+	cdb[7] = lba >> 24;
+	cdb[8] = lba;
+	cdb[9] = lba >> 32;
+	cdb[10] = lba >> 8;
+	cdb[11] = lba >> 40;
+	cdb[12] = lba >> 16;
+	cdb[13] = 0x40;                                 /* LBA */
+	cdb[14] = cmd;
+	io.interface_id = 'S';
+	io.dxfer_direction = dir;
+	io.cmd_len = sizeof(cdb);
+	io.cmdp = cdb;
+	io.mx_sb_len = sizeof(sense);
+	io.sbp = sense;
+	io.dxfer_len = len;
+	io.dxferp = buf;
+	io.timeout = 20000;
+	rc = ioctl(fd, SG_IO, &io);
+	close(fd);
+	if (rc) {
+		perror("diskio: SG_IO");
+		return 1;
+	}
+	if (io.status || io.host_status || io.driver_status) {
+		fprintf(stderr, "diskio: ATA command 0x%02x failed (status %u, host %u, driver %u)\n",
+			cmd, io.status, io.host_status, io.driver_status);
+		return 3;
+	}
+	return 0;
+}
+
+static int pio(const char *dev, uint64_t lba, unsigned count, int write)
+{
+	size_t len = (size_t)count * 512;
+	uint8_t *buf = aligned_buf(len);
+	int rc;
+
+	if (write && fread(buf, 1, len, stdin) != len) {
+		fprintf(stderr, "diskio: short input\n");
+		return 1;
+	}
+	rc = ata_pass(dev, write ? 5 : 4, write ? SG_DXFER_TO_DEV : SG_DXFER_FROM_DEV,
+		      write ? 0x34 : 0x24, lba, count, buf, len);
+	if (!rc && !write && fwrite(buf, 1, len, stdout) != len)
+		rc = 1;
+	return rc;
+}
+
+static int tag(uint64_t lba, unsigned count)
+{
+	uint8_t sector[512];
+
+	rng_state = lba + 1;
+	for (unsigned i = 0; i < count; i++) {
+		fill(sector, sizeof(sector));
+		snprintf((char *)sector, 32, "lamina-sector %010llu", (unsigned long long)(lba + i));
+		if (fwrite(sector, 1, sizeof(sector), stdout) != sizeof(sector))
+			return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "tag"))
+		return tag(strtoull(argv[2], NULL, 0), atoi(argv[3]));
+	if (argc == 5 && !strncmp(argv[1], "pio-", 4))
+		return pio(argv[2], strtoull(argv[3], NULL, 0), atoi(argv[4]),
+			   !strcmp(argv[1], "pio-write"));
+	if (argc == 4 && !strcmp(argv[1], "ata-nodata"))
+		return ata_pass(argv[2], 3, SG_DXFER_NONE, strtoul(argv[3], NULL, 0), 0, 0, NULL, 0);
 	if (argc == 8 && !strcmp(argv[1], "randwrite"))
 		return randwrite(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]),
 				 atol(argv[6]), argv[7]);
 	if (argc == 6 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], atol(argv[3]), atol(argv[4]), atof(argv[5]));
 	fprintf(stderr, "usage: diskio randwrite DEV OFF_MIB LEN_MIB COUNT SEED MIRROR\n"
+			"       diskio pio-read|pio-write DEV LBA COUNT\n"
+			"       diskio ata-nodata DEV COMMAND\n"
+			"       diskio tag LBA COUNT\n"
 			"       diskio bench DEV OFF_MIB LEN_MIB SECONDS\n");
 	return 2;
 }

@@ -3,12 +3,16 @@
 #
 #   tools/mkiso.sh -o OUT.iso [-m MODE] [-l "LAMINA OPTIONS"] [-c "GUEST PARAMS"]
 #                  [--no-quiet] [--lamina ELF] [--kernel BZIMAGE] [--initrd IMG]
+#                  [--module FILE]
 #
 # MODE:
 #   lamina   multiboot2 lamina.elf OPTIONS; module2 vmlinuz CMDLINE; module2 initrd
 #   bare     GRUB boots the same kernel directly: linux vmlinuz CMDLINE; initrd
 #   nomod    Lamina without any module (negative test)
 #   garbage  Lamina with a garbage file where the bzImage belongs (negative test)
+#
+# --module FILE (lamina mode, repeatable) adds FILE as /boot/<name> with
+# `module2 /boot/<name> /boot/<name>` after the initrd (e.g. keyfile=).
 #
 # The guest command line is "console=ttyS0,115200 iomem=relaxed [quiet]
 # loglevel=3" followed by GUEST PARAMS.  The ISO boots with BIOS, and with
@@ -19,10 +23,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
 
-out='' mode=lamina opts='' params='' quiet=quiet
+out='' mode=lamina opts='' params='' quiet=quiet extra_modules=()
 lamina="$build/lamina.elf" kernel="$build/guest/vmlinuz" initrd="$build/guest/initrd.img"
 
-usage() { sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { echo "mkiso: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -35,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--lamina) lamina=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--module) extra_modules+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "mkiso: unknown argument $1" >&2; usage ;;
 	esac
@@ -77,6 +82,11 @@ fi
 		echo "  multiboot2 /boot/lamina.elf $opts"
 		echo "  module2 /boot/vmlinuz $cmdline"
 		echo "  module2 /boot/initrd.img"
+		for m in ${extra_modules[@]+"${extra_modules[@]}"}; do
+			need_file "$m"
+			cp "$m" "$stage/boot/$(basename "$m")"
+			echo "  module2 /boot/$(basename "$m") /boot/$(basename "$m")"
+		done
 		;;
 	bare)
 		echo "  echo 'grub: loading Linux directly (no Lamina)'"

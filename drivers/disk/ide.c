@@ -34,6 +34,7 @@
 #include "core/string.h"
 #include "drivers/disk/ata.h"
 #include "drivers/disk/diskcrypt.h"
+#include "drivers/disk/ide.h"
 #include "drivers/registry.h"
 
 #define MAX_IDE_CHANNELS 8
@@ -81,22 +82,16 @@ struct ide_channel {
 	u32 pio_left;
 	unsigned pio_pos;
 	u8 sector[SECTOR] __aligned(16);
+
+	struct ide_stats {
+		u64 dma_requests, dma_parts, pio_sectors, refused, passthrough_dma;
+	} stats;
 };
 
 static struct ide_channel channels[MAX_IDE_CHANNELS];
 static unsigned nr_channels, nr_controllers;
 static struct ratelimit refuse_limit;
 static bool parts_reported;
-
-struct ide_stats {
-	u64 dma_requests, dma_chunks, pio_sectors, refused, passthrough_dma;
-};
-static struct ide_stats stats;
-
-static void count(u64 *counter, u64 n)
-{
-	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
-}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -137,7 +132,7 @@ static void drop_requests(struct ide_channel *ch)
  * interrupts, so the guest sees an ordinary ERR/ABRT completion. */
 static void refuse(struct ide_channel *ch, u8 command, const char *why)
 {
-	count(&stats.refused, 1);
+	ch->stats.refused++;
 	if (ratelimit_allow(&refuse_limit))
 		pr_warn("ide: ata:%u.%u: command 0x%02x failed: %s", ch->number,
 			ata_tf_unit(&ch->tf), command, why);
@@ -194,6 +189,7 @@ static void start_chunk(struct ide_channel *ch, struct vcpu *v)
 	ch->chunk = n;
 	if (ch->write) {
 		sg_copy(ch, (u64)ch->done * SECTOR, ch->shadow, (u64)n * SECTOR, false);
+
 		disk_crypt_encrypt(v, ch->dc, lba, ch->shadow, ch->shadow, n);
 	}
 	build_shadow_prd(ch, (u64)n * SECTOR);
@@ -216,7 +212,7 @@ static void start_chunk(struct ide_channel *ch, struct vcpu *v)
 	outb(ch->cmd_port + ATA_REG_COMMAND, ch->command);
 	engine_start(ch, virt_to_phys(ch->shadow_prd), bm_dir(ch));
 	ch->state = DMA_RUNNING;
-	count(&stats.dma_chunks, 1);
+	ch->stats.dma_parts++;
 }
 
 /* The guest started the engine for the held command: take its PRD table
@@ -232,7 +228,7 @@ static void launch(struct ide_channel *ch, struct vcpu *v)
 		return;
 	}
 	ch->done = 0;
-	count(&stats.dma_requests, 1);
+	ch->stats.dma_requests++;
 	if (ch->sectors > ch->shadow_sectors &&
 	    !__atomic_exchange_n(&parts_reported, true, __ATOMIC_RELAXED))
 		pr_info("ide: ata:%u.%u: first request larger than the shadow buffer: %u sectors "
@@ -251,13 +247,13 @@ static void start_passthrough(struct ide_channel *ch)
 	if (st != PRD_OK) {
 		/* The device waits for a transfer that never starts; the
 		 * guest's timeout and reset recover. */
-		count(&stats.refused, 1);
+		ch->stats.refused++;
 		if (ratelimit_allow(&refuse_limit))
 			pr_warn("ide: ata:%u.%u: DMA not started: %s", ch->number,
 				ata_tf_unit(&ch->tf), prd_status_names[st]);
 		return;
 	}
-	count(&stats.passthrough_dma, 1);
+	ch->stats.passthrough_dma++;
 	engine_start(ch, virt_to_phys(ch->prd_copy), ch->guest_bm_cmd);
 }
 
@@ -299,6 +295,23 @@ static void dma_poll(struct ide_channel *ch, struct vcpu *v)
 		start_chunk(ch, v);
 	else
 		ch->state = DMA_IDLE;
+}
+
+/* A status register as the guest may see it: the device can finish
+ * between Lamina's look and the guest's read, so while a request is still
+ * Lamina's the value never shows completion (the guest would take buffers
+ * Lamina has not filled, or end a request with parts still to go). */
+static u8 status_read(struct ide_channel *ch, struct vcpu *v, u16 port, bool bus_master)
+{
+	u8 val = 0;
+
+	for (unsigned tries = 0; tries < 2; tries++) {
+		dma_poll(ch, v);
+		val = inb(port);
+		if (ch->state != DMA_RUNNING)
+			return val;
+	}
+	return bus_master ? (val & ~BM_STATUS_IRQ) | BM_STATUS_ACTIVE : val | ATA_STATUS_BSY;
 }
 
 /* ------------------------------------------------------------ commands */
@@ -354,7 +367,7 @@ static void pio_sector_done(struct ide_channel *ch)
 {
 	ch->pio_pos = 0;
 	ch->pio_lba++;
-	count(&stats.pio_sectors, 1);
+	ch->stats.pio_sectors++;
 	if (!--ch->pio_left)
 		ch->pio_dc = NULL;
 }
@@ -403,6 +416,8 @@ static u64 cmd_block_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
 	spin_lock(&ch->lock);
 	if (port == ch->cmd_port) {
 		val = data_read(ch, v, port, size);
+	} else if (port == (u64)ch->cmd_port + ATA_REG_STATUS && size == 1) {
+		val = status_read(ch, v, port, false);
 	} else {
 		if (port + size > (u64)ch->cmd_port + ATA_REG_STATUS)
 			dma_poll(ch, v);
@@ -441,8 +456,7 @@ static u64 ctl_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
 	u64 val;
 
 	spin_lock(&ch->lock);
-	dma_poll(ch, v);
-	val = port_read(port, size);
+	val = size == 1 ? status_read(ch, v, port, false) : port_read(port, size);
 	spin_unlock(&ch->lock);
 	return val;
 }
@@ -465,8 +479,7 @@ static u8 bm_read_byte(struct ide_channel *ch, struct vcpu *v, unsigned off)
 	case BM_REG_COMMAND:
 		return ch->guest_bm_cmd;
 	case BM_REG_STATUS: {
-		dma_poll(ch, v);
-		u8 st = inb(ch->bm_port + off);
+		u8 st = status_read(ch, v, ch->bm_port + off, true);
 
 		/* START set but the engine not yet given anything to do. */
 		if ((ch->guest_bm_cmd & BM_CMD_START) && !ch->engine_running &&
@@ -686,3 +699,20 @@ static const struct pci_mediator ide_mediator = {
 	.bar_moved = ide_bar_moved,
 };
 PCI_MEDIATOR(ide_mediator);
+
+void ide_status(struct textbuf *tb)
+{
+	for (unsigned i = 0; i < nr_channels; i++) {
+		struct ide_channel *ch = &channels[i];
+		struct ide_stats st;
+
+		spin_lock(&ch->lock);
+		st = ch->stats;
+		spin_unlock(&ch->lock);
+		textbuf_printf(tb, "ide_ata%u: %llu dma requests, %llu parts, %llu pio sectors, "
+			       "%llu refused, %llu pass-through dma\n", ch->number,
+			       (unsigned long long)st.dma_requests, (unsigned long long)st.dma_parts,
+			       (unsigned long long)st.pio_sectors, (unsigned long long)st.refused,
+			       (unsigned long long)st.passthrough_dma);
+	}
+}

@@ -2,28 +2,35 @@
 # Disk-encryption checks from inside the guest (tests/system/disk.sh).
 #
 # The host attaches an encrypted disk E (named in Lamina's encrypt=) and a
-# plain disk P; guest.disk_enc= and guest.disk_plain= name them (default
-# /dev/sdb and /dev/sda).  E carries a partition table written by the host
+# plain disk P; guest.disk_enc= and guest.disk_plain= give their SCSI
+# addresses (default 0:0:1:0, the primary slave, and 0:0:0:0, the primary
+# master): Linux names sdX in the order its probes finish.  E carries a partition table written by the host
 # (partition 1 from 32 MiB); the raw area before it holds the data regions:
 #   A  1-9 MiB    marker text, 1 MiB O_DIRECT writes
 #   B  9-17 MiB   random data, buffered writes, then 4 KiB O_DIRECT random
 #                 overwrites
-#   C  24-32 MiB  random data, one 8 MiB O_DIRECT write (max_sectors_kb
+#   D  17-18 MiB  random data, PIO writes (READ/WRITE SECTORS EXT through
+#                 SG_IO), read back by PIO and by DMA
+#   C  24-32 MiB  tagged sectors, one 8 MiB O_DIRECT write (max_sectors_kb
 #                 raised: requests larger than Lamina's shadow buffer)
+# "disk-sha NAME OFF_KIB COUNT_KIB SHA256" lines give the host what each
+# region must decrypt to.
 # guest.disk=<phase>:
 #   write   regions A-C, read back (direct and buffered), ext4 on E1 with
 #           files, remount and verify; the marker on P; "disk-sha" lines
 #   verify  after a reboot: regions and files match the sums kept on E1
 #   storm   verify, then write files with fsync until the host kills QEMU
-#   fsck    mount (journal replay) and verify, unmount, e2fsck -fn
+#   fsck    mount (journal replay) and verify, unmount, e2fsck -fn; then the
+#           kernel's driver lets go and idebad drives the channel with DMA
+#           aimed at Lamina's region (guest.disk_pci=, guest.disk_unit=)
 #   small   region A only, 1 MiB (Bochs)
 # Prints "disk: ok <phase>" when every check of the phase passed.
-E=/dev/sdb P=/dev/sda phase=write
+enc=0:0:1:0 plain=0:0:0:0 phase=write
 for p in $(cat /proc/cmdline); do
 	case "$p" in
 	guest.disk=*) phase=${p#guest.disk=} ;;
-	guest.disk_enc=*) E=${p#guest.disk_enc=} ;;
-	guest.disk_plain=*) P=${p#guest.disk_plain=} ;;
+	guest.disk_enc=*) enc=${p#guest.disk_enc=} ;;
+	guest.disk_plain=*) plain=${p#guest.disk_plain=} ;;
 	esac
 done
 MARK=LAMINA-PLAINTEXT-MARKER
@@ -35,9 +42,16 @@ failed=0
 
 fail() { echo "disk: FAIL $*"; failed=1; }
 
-wait_dev() {
-	for _ in $(seq 1 100); do [ -b "$1" ] && return 0; sleep 0.1; done
-	fail "no device $1"; return 1
+# The block device of SCSI address $1.
+disk_at() {
+	for _ in $(seq 1 100); do
+		for d in /sys/block/sd*; do
+			[ -e "$d/device/scsi_device/$1" ] && [ -b "/dev/${d##*/}" ] &&
+				{ echo "/dev/${d##*/}"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
 }
 
 # sha256 of COUNT MiB of DEV at MiB offset OFF, read with FLAGS for dd.
@@ -54,7 +68,7 @@ expect() {
 	echo 3 >/proc/sys/vm/drop_caches
 	got=$(dev_sha "$2" "$3" "$4")
 	[ "$got" = "$want" ] || fail "region $1 buffered read: $got, wrote $want"
-	echo "disk-sha $1 $3 $4 $want"
+	echo "disk-sha $1 $(($3 * 1024)) $(($4 * 1024)) $want"
 }
 
 write_regions() {
@@ -64,7 +78,7 @@ write_regions() {
 	dd if=$T/B of=$E bs=64k seek=$((9 * 16)) 2>/dev/null && sync || fail "write B"
 	# 4 KiB random overwrites, mirrored into the expected copy.
 	diskio randwrite $E 9 8 500 "$(od -An -N4 -tu4 /dev/urandom)" $T/B || fail "4k writes"
-	head -c $((8 * MB)) /dev/urandom >$T/C
+	diskio tag $((24 * 2048)) 16384 >$T/C
 	q=/sys/block/${E#/dev/}/queue
 	cat $q/max_hw_sectors_kb >$q/max_sectors_kb
 	dd if=$T/C of=$E bs=8M seek=3 count=1 oflag=direct 2>/dev/null || fail "write C"
@@ -72,6 +86,19 @@ write_regions() {
 	expect A $E 1 8 $T/A
 	expect B $E 9 8 $T/B
 	expect C $E 24 8 $T/C
+	# PIO: 2048 sectors in commands of 256, then back by PIO and by DMA.
+	head -c $MB /dev/urandom >$T/D
+	for k in 0 1 2 3 4 5 6 7; do
+		dd if=$T/D bs=128k skip=$k count=1 2>/dev/null |
+			diskio pio-write $E $((34816 + k * 256)) 256 || fail "PIO write"
+	done
+	got=$(for k in 0 1 2 3 4 5 6 7; do diskio pio-read $E $((34816 + k * 256)) 256; done |
+		sha256sum | cut -d' ' -f1)
+	[ "$got" = "$(file_sha $T/D)" ] || fail "PIO read"
+	expect D $E 17 1 $T/D
+	# A command that moves sectors in a way Lamina does not mediate fails.
+	diskio ata-nodata $E 0x45 2>/dev/null
+	[ $? = 3 ] || fail "WRITE UNCORRECTABLE EXT was not failed"
 	# Large direct reads too (one 8 MiB request).
 	got=$(dd if=$E bs=8M skip=3 count=1 iflag=direct 2>/dev/null |
 		sha256sum | cut -d' ' -f1)
@@ -87,8 +114,9 @@ write_fs() {
 	cp $T/B $M/data/b
 	for n in 1 2 3 4 5 6 7 8; do head -c $((n * 37 * 1024)) /dev/urandom >$M/data/small$n; done
 	(cd $M/data && sha256sum a b small*) >$M/sums
-	for r in A:1 B:9 C:24; do
-		echo "${r%:*} $(file_sha $T/${r%:*}) ${r#*:}" >>$M/regions
+	for r in A:1:8 B:9:8 D:17:1 C:24:8; do
+		name=${r%%:*} rest=${r#*:}
+		echo "$name $(file_sha $T/$name) ${rest%:*} ${rest#*:}" >>$M/regions
 	done
 	sync
 	umount $M && mount -t ext4 ${E}1 $M || fail "remount"
@@ -100,13 +128,31 @@ write_fs() {
 verify_all() {
 	mount -t ext4 ${E}1 $M || { fail "mount"; return 1; }
 	(cd $M/data && sha256sum -c -s ../sums) || fail "files"
-	while read -r name sum off; do
-		got=$(dev_sha $E "$off" 8 iflag=direct)
+	while read -r name sum off count; do
+		got=$(dev_sha $E "$off" "$count" iflag=direct)
 		[ "$got" = "$sum" ] || fail "region $name after reboot"
 	done <$M/regions
 }
 
-wait_dev $E && wait_dev $P || exit 1
+# The kernel's driver lets go of the controller; idebad aims DMA at
+# Lamina's region on the encrypted unit; Lamina must refuse and run on.
+hostile() {
+	pci=0000:00:01.1 unit=1
+	for p in $(cat /proc/cmdline); do
+		case "$p" in
+		guest.disk_pci=*) pci=${p#guest.disk_pci=} ;;
+		guest.disk_unit=*) unit=${p#guest.disk_unit=} ;;
+		esac
+	done
+	hidden=$(laminactl status | sed -n 's/^memory: \(0x[0-9a-f]*\)-.*/\1/p')
+	[ -n "$hidden" ] || { fail "no Lamina region in laminactl status"; return; }
+	echo $pci >/sys/bus/pci/drivers/ata_piix/unbind || { fail "unbind"; return; }
+	idebad $pci 0 $unit "$hidden" 2048 || fail "idebad"
+	laminactl status | grep '^ide_' | sed 's/^/disk: after: /'
+}
+
+E=$(disk_at $enc) && P=$(disk_at $plain) || { fail "no disks at $enc and $plain"; exit 1; }
+echo "disk: encrypted $E, plain $P"
 case "$phase" in
 write)
 	write_regions
@@ -119,6 +165,7 @@ verify)
 	;;
 storm)
 	verify_all || exit 1
+	laminactl status | grep '^ide_' | sed 's/^/disk: status: /'
 	mkdir -p $M/storm
 	i=0
 	while :; do
@@ -133,6 +180,14 @@ fsck)
 	rc=$?
 	echo "disk: e2fsck rc=$rc"
 	[ $rc = 0 ] || { cat $T/fsck; fail "e2fsck"; }
+	hostile
+	;;
+c)
+	diskio tag $((24 * 2048)) 16384 >$T/C
+	q=/sys/block/${E#/dev/}/queue
+	cat $q/max_hw_sectors_kb >$q/max_sectors_kb
+	dd if=$T/C of=$E bs=8M seek=3 count=1 oflag=direct 2>/dev/null || fail "write C"
+	expect C $E 24 8 $T/C
 	;;
 small)
 	marker_file A 1 $T/A
@@ -142,7 +197,7 @@ small)
 	expect A $E 1 1 $T/A
 	got=$(dd if=$E bs=4k skip=$((2 * 256)) count=64 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
 	[ "$got" = "$(file_sha $T/R)" ] || fail "random region"
-	echo "disk-sha R 2 0.25 $(file_sha $T/R)"
+	echo "disk-sha R 2048 256 $(file_sha $T/R)"
 	marker_file P 1 $T/P
 	dd if=$T/P of=$P bs=1M seek=1 oflag=direct 2>/dev/null || fail "write P"
 	;;

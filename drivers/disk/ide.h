@@ -1,0 +1,10 @@
+/* The IDE mediator (drivers/disk/ide.c): encrypt=ata:C.U. */
+#ifndef DRIVERS_DISK_IDE_H
+#define DRIVERS_DISK_IDE_H
+
+#include "core/format.h"
+
+/* One `ide_ata<C>: ...` line per mediated channel, for `laminactl status`. */
+void ide_status(struct textbuf *tb);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * idebad: drives one IDE channel's task file and bus master itself (the
+ * kernel's driver unbound first) with hostile DMA set-ups aimed at
+ * Lamina's region; each must fail with an ATA error, and an honest
+ * transfer before and after must still work.
+ *
+ *   idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA
+ *
+ * PCI_ADDR is the controller (0000:00:01.1), CHANNEL 0/1 (legacy ports),
+ * UNIT 0/1, HIDDEN_ADDR Lamina's region (laminactl status), LBA where the
+ * honest reads start (the hostile writes aim 16 and 32 sectors further;
+ * they must never happen).  The honest reads print what they read.
+ * Exit status 0 when every case behaved.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD_READ_DMA 0xc8
+#define CMD_WRITE_DMA 0xca
+#define ST_BSY 0x80
+#define ST_DRQ 0x08
+#define ST_ERR 0x01
+#define ERR_ABRT 0x04
+
+static uint16_t cmd_port, ctl_port, bm_port;
+static unsigned unit;
+
+struct prd {
+	uint32_t addr, count;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t phys_of(void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)p / 4096 * 8) != 8 || !(e >> 63)) {
+		fprintf(stderr, "idebad: no physical address from pagemap\n");
+		exit(1);
+	}
+	close(fd);
+	return (e & ((1ull << 55) - 1)) * 4096;
+}
+
+static int bar4(const char *pci)
+{
+	char path[128];
+	unsigned long long start = 0, end, flags;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", pci);
+	f = fopen(path, "r");
+	for (int i = 0; f && i <= 4; i++)
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			start = 0;
+	if (f)
+		fclose(f);
+	return start;
+}
+
+/* I/O decode and bus mastering on, in case unbinding turned them off. */
+static void enable_device(const char *pci)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", pci);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2) {
+		perror("idebad: config");
+		exit(1);
+	}
+	cmd |= 0x5;
+	if (pwrite(fd, &cmd, 2, 4) != 2)
+		perror("idebad: config write");
+	close(fd);
+}
+
+static int wait_idle(double seconds)
+{
+	double end = now() + seconds;
+	uint8_t st;
+
+	do {
+		st = inb(ctl_port);
+		if (!(st & (ST_BSY | ST_DRQ)))
+			return 0;
+	} while (now() < end);
+	return -1;
+}
+
+/* One LBA28 DMA command over the table at prd_pa; returns the status
+ * register (error register in bits 8-15), or -1 on a timeout. */
+static int dma(uint8_t command, uint32_t lba, uint8_t sectors, uint32_t prd_pa)
+{
+	uint8_t dir = command == CMD_READ_DMA ? 0x08 : 0;
+	int st, err;
+
+	if (wait_idle(2))
+		return -1;
+	outb(0xe0 | unit << 4 | ((lba >> 24) & 0xf), cmd_port + 6);
+	outb(0x02, ctl_port); /* nIEN: no interrupt, the status is polled */
+	outb(0, cmd_port + 1);
+	outb(sectors, cmd_port + 2);
+	outb(lba, cmd_port + 3);
+	outb(lba >> 8, cmd_port + 4);
+	outb(lba >> 16, cmd_port + 5);
+	outb(0x06, bm_port + 2);          /* clear interrupt and error */
+	outl(prd_pa, bm_port + 4);
+	outb(dir, bm_port);
+	outb(command, cmd_port + 7);
+	outb(dir | 1, bm_port);
+	if (wait_idle(5)) {
+		outb(dir, bm_port);
+		return -1;
+	}
+	st = inb(cmd_port + 7);
+	err = inb(cmd_port + 1);
+	outb(dir, bm_port);
+	outb(0x06, bm_port + 2);
+	return st | err << 8;
+}
+
+static int failures;
+
+static void expect_error(const char *what, int r)
+{
+	if (r >= 0 && (r & ST_ERR) && (r >> 8) & ERR_ABRT) {
+		printf("idebad: %s: failed with ERR/ABRT (status 0x%02x) as it must\n", what, r & 0xff);
+	} else {
+		printf("idebad: FAIL %s: status %d, expected ERR with ABRT\n", what, r);
+		failures++;
+	}
+}
+
+static void expect_ok(const char *what, int r)
+{
+	if (r >= 0 && !(r & ST_ERR)) {
+		printf("idebad: %s: ok (status 0x%02x)\n", what, r & 0xff);
+	} else {
+		printf("idebad: FAIL %s: status %d\n", what, r);
+		failures++;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t *mem;
+	struct prd *table;
+	uint64_t table_pa, buf_pa, hidden;
+	uint32_t lba;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA\n");
+		return 2;
+	}
+	unsigned ch = atoi(argv[2]);
+	unit = atoi(argv[3]) & 1;
+	hidden = strtoull(argv[4], NULL, 0);
+	lba = strtoul(argv[5], NULL, 0);
+	cmd_port = ch ? 0x170 : 0x1f0;
+	ctl_port = ch ? 0x376 : 0x3f6;
+	bm_port = bar4(argv[1]) + 8 * ch;
+	if (bm_port < 8 || iopl(3)) {
+		perror("idebad: bus-master ports or iopl");
+		return 1;
+	}
+	enable_device(argv[1]);
+	mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED, -1, 0);
+	if (mem == MAP_FAILED) {
+		perror("idebad: mmap");
+		return 1;
+	}
+	memset(mem, 0, 2 * 4096);
+	table = (struct prd *)mem;
+	table_pa = phys_of(mem);
+	buf_pa = phys_of(mem + 4096);
+
+	/* Honest: 8 sectors into our own page. */
+	table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
+	expect_ok("honest read", dma(CMD_READ_DMA, lba, 8, table_pa));
+	printf("idebad: read \"%.24s\"\n", mem + 4096);
+
+	table[0] = (struct prd){ hidden, 4096 | 0x80000000u };
+	expect_error("read DMA into Lamina's region", dma(CMD_READ_DMA, lba, 8, table_pa));
+	expect_error("write DMA from Lamina's region", dma(CMD_WRITE_DMA, lba + 16, 8, table_pa));
+	table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
+	expect_error("PRD table in Lamina's region", dma(CMD_READ_DMA, lba, 8, hidden));
+	expect_error("PRD table shorter than the transfer", dma(CMD_READ_DMA, lba, 16, table_pa));
+	table[0] = (struct prd){ (buf_pa & ~0xffffull) + 0xf000, 0x2000 | 0x80000000u };
+	expect_error("PRD region across 64 KiB", dma(CMD_WRITE_DMA, lba + 32, 16, table_pa));
+
+	table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
+	memset(mem + 4096, 0, 4096);
+	expect_ok("honest read after the hostile ones", dma(CMD_READ_DMA, lba, 8, table_pa));
+	printf("idebad: read \"%.24s\"\n", mem + 4096);
+	return failures ? 1 : 0;
+}
