@@ -2,7 +2,7 @@
  * ahciio - write and check known data on a block device (or an image
  * file on the host), with several processes in flight at once.
  *
- *   ahciio write|verify DEVICE SEED OFFSET_MIB SIZE_MIB BLOCK_KIB PROCS [direct]
+ *   ahciio write|verify DEVICE SEED OFFSET_MIB SIZE_MIB BLOCK_KIB PROCS [direct] [random]
  *
  * Every 512-byte sector of [OFFSET, OFFSET+SIZE) holds a pattern made from
  * SEED and the sector's own number (a marker text, the number, then
@@ -10,7 +10,9 @@
  * guest's device or on the host's (decrypted) image.  PROCS processes
  * each take every PROCS-th block of BLOCK_KIB, so up to PROCS requests
  * are in flight; `direct` opens with O_DIRECT (one request per block),
- * otherwise writes go through the page cache and end with fsync.
+ * otherwise writes go through the page cache and end with fsync;
+ * `random` visits the blocks in a scrambled order (the same for write and
+ * verify).
  * Prints "ahciio: write|verify ok ..." with the time taken, or the first
  * bad sector.  Exit status 0 when all went well.
  */
@@ -46,10 +48,34 @@ static void fill_sector(uint8_t *s, uint64_t seed, uint64_t lba)
 
 struct job {
 	const char *dev;
-	int verify, direct;
+	int verify, direct, random;
 	uint64_t seed, off, size, block;
 	unsigned procs;
 };
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The k-th block to visit: k itself, or k scrambled by a multiplier prime
+ * to the block count (a permutation). */
+static uint64_t block_at(const struct job *j, uint64_t k, uint64_t blocks)
+{
+	uint64_t m = 2654435761u % blocks;
+
+	if (!j->random || blocks < 3)
+		return k;
+	while (gcd(m, blocks) != 1)
+		m++;
+	return (k * m + 7) % blocks;
+}
 
 /* One process: blocks me, me + procs, ...; 0 or 1. */
 static int run(const struct job *j, unsigned me)
@@ -65,7 +91,10 @@ static int run(const struct job *j, unsigned me)
 	if (posix_memalign((void **)&buf, 4096, j->block) ||
 	    posix_memalign((void **)&want, 4096, SECTOR))
 		return 1;
-	for (uint64_t b = me; b * j->block < j->size && !rc; b += j->procs) {
+	uint64_t blocks = (j->size + j->block - 1) / j->block;
+
+	for (uint64_t k = me; k < blocks && !rc; k += j->procs) {
+		uint64_t b = block_at(j, k, blocks);
 		uint64_t pos = j->off + b * j->block;
 		size_t len = j->size - b * j->block < j->block ? j->size - b * j->block : j->block;
 		ssize_t n;
@@ -104,10 +133,17 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int failed = 0, status;
 
-	if (argc < 8 || argc > 9 || (strcmp(argv[1], "write") && strcmp(argv[1], "verify")) ||
-	    (argc == 9 && strcmp(argv[8], "direct"))) {
+	for (int i = 8; i < argc; i++) {
+		if (!strcmp(argv[i], "direct"))
+			j.direct = 1;
+		else if (!strcmp(argv[i], "random"))
+			j.random = 1;
+		else
+			argc = 0;
+	}
+	if (argc < 8 || (strcmp(argv[1], "write") && strcmp(argv[1], "verify"))) {
 		fprintf(stderr, "usage: ahciio write|verify DEVICE SEED OFFSET_MIB SIZE_MIB "
-				"BLOCK_KIB PROCS [direct]\n");
+				"BLOCK_KIB PROCS [direct] [random]\n");
 		return 2;
 	}
 	j.verify = !strcmp(argv[1], "verify");
@@ -117,7 +153,6 @@ int main(int argc, char **argv)
 	j.size = strtoull(argv[5], NULL, 0) << 20;
 	j.block = strtoull(argv[6], NULL, 0) << 10;
 	j.procs = strtoul(argv[7], NULL, 0);
-	j.direct = argc == 9;
 	if (!j.size || !j.block || j.block % SECTOR || !j.procs || j.procs > 64) {
 		fprintf(stderr, "ahciio: bad size, block or process count\n");
 		return 2;
@@ -137,10 +172,10 @@ int main(int argc, char **argv)
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			failed = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("ahciio: %s %s %s: %llu MiB at %llu MiB in %llu KiB blocks by %u, %s, %.3f s\n",
+	printf("ahciio: %s %s %s: %llu MiB at %llu MiB in %llu KiB blocks by %u, %s%s, %.3f s\n",
 	       argv[1], failed ? "FAILED" : "ok", j.dev, (unsigned long long)(j.size >> 20),
 	       (unsigned long long)(j.off >> 20), (unsigned long long)(j.block >> 10), j.procs,
-	       j.direct ? "direct" : "buffered",
+	       j.direct ? "direct" : "buffered", j.random ? " random" : "",
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return failed;
 }

@@ -6,3 +6,9 @@ CHECK_TARGETS += check-ahci
 .PHONY: check-ahci
 check-ahci: system-prereqs $(BUILD)/lamina-disk
 	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/ahci.sh
+
+# make bench-ahci: the AHCI mediator's cost (tools/bench-ahci.sh).
+BENCH_TARGETS += bench-ahci
+.PHONY: bench-ahci
+bench-ahci: system-prereqs
+	@BUILD=$(BUILD) tools/bench-ahci.sh
