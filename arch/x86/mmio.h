@@ -41,9 +41,9 @@ int mmio_take_over(u64 base, u64 size, const struct emul_handler *h, void *ctx);
 int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ctx);
 /* Moves the MMIO range registered at old_base to new_base (a device BAR
  * the guest moved): the new pages are trapped, the old ones mapped 1:1
- * again.  0 or -errno.  Callable at run time (the registry's writers take
- * a lock); guest TLBs are not flushed: a not-present entry is never
- * cached, and the guest has no translation for a BAR it has not used. */
+ * again.  0 or -errno.  Callable at run time from a vCPU (the registry's
+ * writers take a lock); every CPU then drops cached translations of the
+ * new pages (smp_flush_guest_tlbs). */
 int mmio_move(u64 old_base, u64 new_base);
 
 /* Registers the pass-through traps of the `trap=` options (diagnostics:
