@@ -11,7 +11,7 @@
 #           direct requests 4 in flight, 4 KiB direct 8 in flight,
 #           buffered, 16 MiB requests), read back; ext2 with files on the
 #           encrypted disk
-#   read    guest/tests/ahci-read.sh: everything again after a reboot;
+#   read    two CPUs; guest/tests/ahci-read.sh: everything again after a reboot;
 #           then guest/tests/ahci-hostile.sh: the guest drives port 0 itself
 #           with a PRD, then a command table, in Lamina's region
 # Tests (PASS/FAIL lines in $RESULTS/ahci.txt):
@@ -60,9 +60,9 @@ if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ] || [ ! -x 
 	exit 0
 fi
 
-# boot NAME TEST "MORE LAMINA OPTIONS"
+# boot NAME TEST "MORE LAMINA OPTIONS" CPUS
 boot() {
-	local name=$1 test=$2
+	local name=$1 test=$2 cpus=$4
 	if ! tools/mkiso.sh -o "$SYS/$name.iso" -m lamina -l "encrypt=ahci:0 key=$KEY $3" \
 		-c "guest.test=$test,status guest.end=poweroff" >"$SYS/$name.mkiso" 2>&1; then
 		cp "$SYS/$name.mkiso" "$SYS/$name.log"
@@ -70,7 +70,7 @@ boot() {
 		return
 	fi
 	tools/qemu-run.sh -i "$SYS/$name.iso" -l "$SYS/$name.log" -t 600 -M q35 -m 1024 \
-		--cpu "$CPU" -d "$A" -d "$B"
+		-s "$cpus" --cpu "$CPU" -d "$A" -d "$B"
 	echo $? >"$SYS/$name.status"
 }
 
@@ -79,8 +79,9 @@ if [ "$judge" = 0 ]; then
 	truncate -s 128M "$A" "$B"
 	# The write boot gives Lamina its smallest region: a small shadow pool,
 	# so commands are split into pieces and wait for shadow.
-	boot write ahci-write memory=8M
-	boot read ahci-read,ahci-hostile ""
+	boot write ahci-write memory=8M 1
+	# The read boot has two CPUs: the port's registers trapped on either.
+	boot read ahci-read,ahci-hostile "" 2
 fi
 
 # check_boot NAME TEST: the guest test ran and passed under a mediating Lamina.
@@ -96,6 +97,8 @@ check_boot() {
 		fail "$name" "Lamina mediated port 1, which is not named" "$log"
 	elif ! grep -a -q "guest-test $test: end rc=0" "$log" || ! grep -a -q '^ahci: all ok' "$log"; then
 		fail "$name" "the guest's checks failed" "$log"
+	elif [ "$name" = read ] && ! grep -a -q '^cpus: 2$' "$log"; then
+		fail "$name" "the guest did not run on two CPUs" "$log"
 	elif [ "$name" = write ] && ! [ "${qd:-0}" -gt 1 ]; then
 		fail "$name" "no NCQ: queue depth ${qd:-unknown}" "$log"
 	elif ! grep -a -q -E '^ahci_port0: [1-9][0-9]* commands' "$log"; then
