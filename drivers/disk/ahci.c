@@ -714,12 +714,15 @@ static unsigned mediated_count(u32 pi)
 	return n;
 }
 
-/* Each named port gets an equal share of a quarter of Lamina's free
- * memory for its shadow pool, 1 to 32 MiB (`memory=` gives more). */
+/* Each named port's shadow pool: diskbuf= when given (at least one
+ * unit); else an equal share of a quarter of Lamina's free memory, 1 to
+ * 32 MiB (`memory=` gives more). */
 static u64 pool_size(unsigned ports)
 {
 	u64 share = page_alloc_free_pages() * PAGE_SIZE / 4 / ports;
 
+	if (disk_shadow_size() != DISK_SHADOW_DEFAULT)
+		return ALIGN_UP(disk_shadow_size(), UNIT);
 	return ALIGN_DOWN(MIN(MAX(share, POOL_MIN), POOL_MAX), UNIT);
 }
 

@@ -2,11 +2,16 @@
 # check-ahci: hostile commands on the mediated port.  The kernel's ahci
 # driver lets go of the controller, then ahcibad drives port 0 itself with
 # a PRD, then a command table, in Lamina's region; each must fail with an
-# ATA error status, and Lamina must keep running.
+# ATA error status, and Lamina must keep running.  Output is printed
+# afterwards, with Lamina's log ring, so it does not mix on the serial
+# line with Lamina's own messages from another CPU.
 hidden=$(laminactl status | sed -n 's/^memory: \(0x[0-9a-f]*\)-.*/\1/p')
 [ -n "$hidden" ] || { echo "ahci: no Lamina region in laminactl status"; exit 1; }
 echo 0000:00:1f.2 >/sys/bus/pci/drivers/ahci/unbind || exit 1
-ahcibad 0000:00:1f.2 0 "$hidden"
+ahcibad 0000:00:1f.2 0 "$hidden" >/tmp/ahcibad.out 2>&1
 rc=$?
+sleep 1
+sed 's/^/ahci: /' /tmp/ahcibad.out
+laminactl log | grep 'guest command refused' | sed 's/^/ahci: ring: /'
 laminactl status | grep -E '^ahci_port0:' | sed 's/^/ahci: after: /' || rc=1
 exit $rc

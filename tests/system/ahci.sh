@@ -7,7 +7,7 @@
 #
 # Boots (serial logs in $BUILD/system/ahci/<boot>.log), one at a time, on
 # the same two fresh 128 MiB images:
-#   write   memory=8M; guest/tests/ahci-write.sh: known data on both disks (1 MiB
+#   write   diskbuf=256K; guest/tests/ahci-write.sh: known data on both disks (1 MiB
 #           direct requests 4 in flight, 4 KiB direct 8 in flight,
 #           buffered, 16 MiB requests), read back; ext2 with files on the
 #           encrypted disk
@@ -24,9 +24,9 @@
 #                             the guest's data, and fsck accepts its ext2
 #   ahci/hostile              both hostile commands failed with an ATA error
 #                             status, Lamina logged them and kept running
-#   ahci/split                in the write boot (memory=8M, a small shadow
-#                             pool in 64 KiB pieces) commands were split into
-#                             pieces
+#   ahci/split                in the write boot (a 256 KiB shadow pool in
+#                             64 KiB pieces) commands were split into pieces
+#                             and waited for shadow
 set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 2
@@ -77,9 +77,9 @@ boot() {
 if [ "$judge" = 0 ]; then
 	rm -f "$A" "$B"
 	truncate -s 128M "$A" "$B"
-	# The write boot gives Lamina its smallest region: a small shadow pool,
-	# so commands are split into pieces and wait for shadow.
-	boot write ahci-write memory=8M 1
+	# The write boot gives the port a 256 KiB shadow pool: commands are split
+	# into 64 KiB pieces and wait for shadow.
+	boot write ahci-write diskbuf=256K 1
 	# The read boot has two CPUs: the port's registers trapped on either.
 	boot read ahci-read,ahci-hostile "" 2
 fi
@@ -111,14 +111,14 @@ check_boot write ahci-write
 check_boot read ahci-read
 
 log=$SYS/read.log
-if ! grep -a -q '^ahcibad: prd-in-lamina: failed with an error status' "$log" ||
-   ! grep -a -q '^ahcibad: table-in-lamina: failed with an error status' "$log"; then
+if ! grep -a -q '^ahci: ahcibad: prd-in-lamina: failed with an error status' "$log" ||
+   ! grep -a -q '^ahci: ahcibad: table-in-lamina: failed with an error status' "$log"; then
 	fail hostile "a command into Lamina's region did not fail with an error status" "$log"
 elif ! grep -a -q 'guest-test ahci-hostile: end rc=0' "$log" ||
      ! grep -a -q -E '^ahci: after: ahci_port0: .* [1-9][0-9]* refused' "$log"; then
 	fail hostile "Lamina did not count the refused commands or stopped answering" "$log"
-elif ! grep -a -q "^lamina: warning: ahci port 0: guest command refused: PRD buffer outside guest RAM or inside Lamina" "$log" ||
-     ! grep -a -q "^lamina: warning: ahci port 0: guest command refused: command table outside guest RAM or inside Lamina" "$log"; then
+elif ! grep -a -q "^ahci: ring: .*ahci port 0: guest command refused: PRD buffer outside guest RAM or inside Lamina" "$log" ||
+     ! grep -a -q "^ahci: ring: .*ahci port 0: guest command refused: command table outside guest RAM or inside Lamina" "$log"; then
 	fail hostile "Lamina did not log the refused commands" "$log"
 else
 	pass hostile
@@ -161,15 +161,16 @@ else
 	pass decrypt
 fi
 
-# With memory=8M the pool is small: commands must have been split into
-# pieces (more pieces than commands).
+# With a 256 KiB pool, commands must have been split into pieces (more
+# pieces than commands) and have waited for shadow.
 stats=$(grep -a -E '^ahci_port0: ' "$SYS/write.log" | head -n 1)
 cmds=$(echo "$stats" | sed -n -E 's/^ahci_port0: ([0-9]+) commands.*/\1/p')
 pieces=$(echo "$stats" | sed -n -E 's/.* ([0-9]+) pieces.*/\1/p')
+waits=$(echo "$stats" | sed -n -E 's/.* ([0-9]+) waits.*/\1/p')
 if ! grep -a -q -E '^lamina: ahci 00:1f.2: port 0 mediated .* in pieces of 64 KiB' "$SYS/write.log"; then
 	fail split "the write boot's shadow pieces are not 64 KiB" "$SYS/write.log"
-elif [ "${pieces:-0}" -le "${cmds:-0}" ]; then
-	fail split "no command was split ($stats)"
+elif [ "${pieces:-0}" -le "${cmds:-0}" ] || [ "${waits:-0}" = 0 ]; then
+	fail split "no command was split or waited ($stats)"
 else
 	pass split
 fi
