@@ -5,7 +5,7 @@
 
 for_each_region verify
 mkdir -p /mnt
-step mount -t ext2 "$ENC" /mnt
+step mount -t ext4 "$ENC" /mnt
 (cd /mnt && sha256sum -c SUMS) || fail "file sums"
 step cmp /bin/busybox /mnt/busybox
 step ahciio verify /mnt/pattern 7 0 4 64 2

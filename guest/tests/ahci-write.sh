@@ -13,9 +13,9 @@ drop_caches
 for_each_region verify
 step ahciio verify "$PLAIN" 1 40 16 1024 4 direct
 
-step mke2fs -q -b 1024 "$ENC" 32768
+step mkfs.ext4 -q -F "$ENC" 32M
 mkdir -p /mnt
-step mount -t ext2 "$ENC" /mnt
+step mount -t ext4 "$ENC" /mnt
 step cp /bin/busybox /mnt/busybox
 step dd if=/dev/zero of=/mnt/pattern bs=1M count=4
 step ahciio write /mnt/pattern 7 0 4 64 2
