@@ -15,3 +15,10 @@ check-ide: system-prereqs $(BUILD)/lamina-disk
 check-ide-vmx: vmx-prereqs $(BUILD)/lamina-disk
 	@tools/need-pkgs.sh xxd
 	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/ide.sh --vmx
+
+# `make bench`: disk throughput bare, under Lamina, mediated without and
+# with encryption (tools/bench-disk.sh).
+BENCH_TARGETS += bench-disk
+.PHONY: bench-disk
+bench-disk: $(BUILD)/lamina.elf guest
+	@BUILD=$(BUILD) tools/bench-disk.sh
