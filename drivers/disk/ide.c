@@ -376,26 +376,29 @@ static u64 data_read(struct ide_channel *ch, struct vcpu *v, u16 port, unsigned 
 {
 	u64 val = 0;
 
-	if (!ch->pio_dc || ch->pio_write || size == 1)
+	if (!ch->pio_dc || ch->pio_write)
 		return port_read(port, size);
 	if (!ch->pio_pos) {
 		for (unsigned i = 0; i < SECTOR; i += 2)
 			*(u16 *)&ch->sector[i] = inw(port);
 		disk_crypt_decrypt(v, ch->pio_dc, ch->pio_lba, ch->sector, ch->sector, 1);
 	}
+	/* (an access across the sector's end gets its last bytes only) */
+	size = MIN(size, SECTOR - ch->pio_pos);
 	memcpy(&val, &ch->sector[ch->pio_pos], size);
 	ch->pio_pos += size;
-	if (ch->pio_pos >= SECTOR)
+	if (ch->pio_pos == SECTOR)
 		pio_sector_done(ch);
 	return val;
 }
 
 static void data_write(struct ide_channel *ch, struct vcpu *v, u16 port, unsigned size, u64 val)
 {
-	if (!ch->pio_dc || !ch->pio_write || size == 1) {
+	if (!ch->pio_dc || !ch->pio_write) {
 		port_write(port, size, val);
 		return;
 	}
+	size = MIN(size, SECTOR - ch->pio_pos);
 	memcpy(&ch->sector[ch->pio_pos], &val, size);
 	ch->pio_pos += size;
 	if (ch->pio_pos < SECTOR)
