@@ -11,7 +11,8 @@
 #           direct requests 4 in flight, 4 KiB direct 8 in flight,
 #           buffered, 16 MiB requests), read back; ext4 with files on the
 #           encrypted disk
-#   read    two CPUs; guest/tests/ahci-read.sh: everything again after a reboot;
+#   read    two CPUs, port 2 (the CD-ROM) named too; guest/tests/ahci-read.sh:
+#           everything again after a reboot, the CD-ROM's identity;
 #           then guest/tests/ahci-hostile.sh: the guest drives port 0 itself
 #           with a PRD, then a command table, in Lamina's region
 #   storm   no NCQ (queue depth 1), diskbuf=256K;
@@ -28,6 +29,8 @@
 #   ahci/crash-fsck           after QEMU was killed during fsync'ed writes to
 #                             the encrypted ext4, the decrypted file system
 #                             needs no more than its journal (e2fsck)
+#   ahci/atapi                the CD-ROM on named port 2 answers its SCSI
+#                             scan through Lamina, nothing refused
 #   ahci/hostile              both hostile commands failed with an ATA error
 #                             status, Lamina logged them and kept running
 #   ahci/split                in the write boot (a 256 KiB shadow pool in
@@ -60,7 +63,7 @@ CPU=qemu64,+svm,+npt,+aes,+pclmulqdq,+ssse3,+sse4.1,+sse4.2
 IO=$BUILD/guest/bin/ahciio   # static: runs on the host too
 
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ] || [ ! -x "$IO" ]; then
-	for t in write read hostile ciphertext decrypt crash-fsck split; do
+	for t in write read atapi hostile ciphertext decrypt crash-fsck split; do
 		echo "FAIL ahci/$t: lamina.elf or the guest image did not build" | tee -a "$out"
 	done
 	exit 0
@@ -87,7 +90,7 @@ if [ "$judge" = 0 ]; then
 	# into 64 KiB pieces and wait for shadow.
 	boot write guest.test=ahci-write,status diskbuf=256K 1
 	# The read boot has two CPUs: the port's registers trapped on either.
-	boot read guest.test=ahci-read,ahci-hostile,status "" 2
+	boot read guest.test=ahci-read,ahci-hostile,status encrypt=ahci:2 2
 	# Killed 4 s into a storm of fsync'ed file writes; without NCQ (READ/
 	# WRITE DMA EXT and FLUSH one at a time) and with the small pool.
 	boot storm guest.test=ahci-storm diskbuf=256K 1 \
@@ -119,6 +122,18 @@ check_boot() {
 }
 check_boot write ahci-write
 check_boot read ahci-read
+
+# ATAPI on a named port: packet commands bounced unchanged.
+log=$SYS/read.log
+if ! grep -a -q '^lamina: ahci 00:1f.2: port 2 mediated' "$log"; then
+	fail atapi "Lamina did not mediate port 2" "$log"
+elif ! grep -a -q -E '^ahci: atapi QEMU +QEMU DVD-ROM' "$log"; then
+	fail atapi "the CD-ROM's SCSI identity did not come through" "$log"
+elif ! grep -a -q -E '^ahci_port2: [1-9][0-9]* commands, .* 0 refused' "$log"; then
+	fail atapi "Lamina refused or never saw the CD-ROM's commands" "$log"
+else
+	pass atapi
+fi
 
 log=$SYS/read.log
 if ! grep -a -q '^ahci: ahcibad: prd-in-lamina: failed with an error status' "$log" ||
