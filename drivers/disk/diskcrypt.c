@@ -38,6 +38,25 @@ static unsigned nr_guest_ram;
 
 /* ------------------------------------------------------------ guest RAM */
 
+/* Bulk copies of disk data: 64 bytes per iteration through registers.
+ * memcpy's REP MOVS runs one element per step under emulators (QEMU's
+ * TCG); plain loads and stores run several times faster there and as fast
+ * on hardware.  (The empty asm keeps the compiler from turning the loop
+ * back into a memcpy call.) */
+static void copy_bulk(void *dst, const void *src, size_t len)
+{
+	u64 *d = dst;
+	const u64 *s = src;
+
+	for (; len >= 64; len -= 64, d += 8, s += 8) {
+		u64 a = s[0], b = s[1], c = s[2], e = s[3], f = s[4], g = s[5], h = s[6], i = s[7];
+
+		asm("" : "+r"(a), "+r"(b), "+r"(c), "+r"(e), "+r"(f), "+r"(g), "+r"(h), "+r"(i));
+		d[0] = a, d[1] = b, d[2] = c, d[3] = e, d[4] = f, d[5] = g, d[6] = h, d[7] = i;
+	}
+	memcpy(d, s, len);
+}
+
 static const struct mem_range *ram_range_at(u64 gpa)
 {
 	for (unsigned i = 0; i < nr_guest_ram; i++)
@@ -68,7 +87,7 @@ int guest_phys_copy_in(void *dst, u64 gpa, size_t len)
 {
 	if (!disk_dma_range_ok(gpa, len))
 		return -EFAULT;
-	memcpy(dst, phys_to_virt(gpa), len);
+	copy_bulk(dst, phys_to_virt(gpa), len);
 	return 0;
 }
 
@@ -76,7 +95,7 @@ int guest_phys_copy_out(u64 gpa, const void *src, size_t len)
 {
 	if (!disk_dma_range_ok(gpa, len))
 		return -EFAULT;
-	memcpy(phys_to_virt(gpa), src, len);
+	copy_bulk(phys_to_virt(gpa), src, len);
 	return 0;
 }
 
@@ -115,7 +134,7 @@ static void transform(struct vcpu *v, const struct disk_crypt *dc, u64 lba, u8 *
 	u64 first = MAX(lba, dc->first_lba), last = MIN(end, dc->end_lba);
 
 	if (dst != src)
-		memcpy(dst, src, sectors * DISK_SECTOR_SIZE);
+		copy_bulk(dst, src, sectors * DISK_SECTOR_SIZE);
 	if (!dc->key || first >= last)
 		return;
 	size_t off = (first - lba) * DISK_SECTOR_SIZE, len = (last - first) * DISK_SECTOR_SIZE;
