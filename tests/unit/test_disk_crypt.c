@@ -201,6 +201,14 @@ static void dma_ranges(void **state)
 	assert_int_equal(guest_phys_copy_in(buf, r0 + 8190, sizeof(buf)), 0);
 	assert_int_equal(buf[15], 0x3c);
 	assert_int_not_equal(guest_phys_copy_in(buf, r1 - 8, sizeof(buf)), 0);
+	/* Lengths that are not whole 64-byte blocks, unaligned addresses. */
+	u8 big[203], back[203];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = i * 13 + 1;
+	assert_int_equal(guest_phys_copy_out(r0 + 4001, big, sizeof(big)), 0);
+	assert_memory_equal(ram[0] + 4001, big, sizeof(big));
+	assert_int_equal(guest_phys_copy_in(back, r0 + 4001, sizeof(back)), 0);
+	assert_memory_equal(back, big, sizeof(big));
 	assert_int_not_equal(guest_phys_copy_out(r2, buf, sizeof(buf)), 0);
 }
 
