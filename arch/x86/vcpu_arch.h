@@ -28,6 +28,7 @@ struct vmx_vcpu {
 	u32 entry_error;     /* VM-instruction error of a failed entry */
 	bool tf_stepping;    /* single-stepping with RFLAGS.TF (no MTF) */
 	bool saved_tf;       /* guest's RFLAGS.TF during a TF single-step */
+	bool nmi_pending;    /* inject_nmi: waits for an entry that can take it */
 };
 
 struct vcpu_arch {

@@ -208,6 +208,13 @@ struct vmcs_fn { u32 enc; }; /* natural width: 64 bits here */
 /* Guest interruptibility state */
 #define INTERRUPTIBILITY_STI BIT(0)
 #define INTERRUPTIBILITY_MOV_SS BIT(1)
+#define INTERRUPTIBILITY_NMI BIT(3)
+
+/* Guest activity state */
+#define ACTIVITY_ACTIVE 0
+#define ACTIVITY_HLT 1
+#define ACTIVITY_SHUTDOWN 2
+#define ACTIVITY_WAIT_SIPI 3
 
 /* Segment access rights (VMCS format) */
 #define AR_UNUSABLE BIT(16)
@@ -299,6 +306,7 @@ struct vmcs_fn { u32 enc; }; /* natural width: 64 bits here */
 #define VMX_BASIC_SIZE(b) (((b) >> 32) & 0x1fff)
 #define VMX_BASIC_MEMTYPE(b) (((b) >> 50) & 0xf)
 #define VMX_BASIC_TRUE_CTLS BIT(55)
+#define VMX_MISC_WAIT_SIPI BIT(8) /* the wait-for-SIPI activity state */
 
 #define EPT_CAP_WALK4 BIT(6)
 #define EPT_CAP_WB BIT(14)

@@ -28,14 +28,16 @@
 #define RFLAGS_ZF BIT(6)
 #define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_XSAVE BIT(26)
-#define INTERRUPTIBILITY_NMI BIT(3)
 #define EPT_QUAL_NMI_UNBLOCK BIT(12)
 #define PENDING_DBG_BS BIT(14)
+#define VEC_NMI 2
 
 int vmx_enter(struct guest_regs *regs, int launched);
 extern char vmx_exit[];
 
-/* What the CPU offers, read once from the capability MSRs. */
+/* What the CPU offers, read once from the capability MSRs on the boot CPU
+ * (vmx_backend_probe, before any other CPU starts); read-only afterwards,
+ * like the bitmaps and masks below, so every CPU's exits share them. */
 static struct {
 	u64 basic, ept_vpid, misc;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
@@ -45,8 +47,7 @@ static struct {
 } vmx;
 
 static u8 *msr_bitmap;
-static u8 *io_bitmap;
-static u64 eptp;
+static u8 *io_bitmap; /* the trap registry's (arch/x86/mmio.c) */
 
 /* Bits of the guest's CR0/CR4 that Lamina owns: the guest sees them in
  * the read shadow and its writes of them exit. */
@@ -113,6 +114,27 @@ static void invvpid(u64 type, u16 vpid)
 	struct { u64 vpid, addr; } desc = { vpid, 0 };
 
 	asm volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
+}
+
+/* The nested tables are built once, after the probe, and never move. */
+static u64 ept_pointer(void)
+{
+	return nested_root_pa() | MEMTYPE_WB | EPTP_WALK4;
+}
+
+/* Both flushes act on the calling CPU's TLBs only. */
+static void flush_ept(void)
+{
+	invept(vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, ept_pointer());
+}
+
+/* Guest-linear translations Lamina changed behind the guest's back (an
+ * emulated CR0/CR4 write, INIT): dropped as the CPU would have. */
+static void flush_guest_linear(void)
+{
+	if (vmx.vpid)
+		invvpid(vmx.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL,
+			VMX_GUEST_VPID);
 }
 
 /* ---------------------------------------------------------------- probe */
@@ -241,18 +263,18 @@ static void msr_bitmap_intercept(u32 msr)
 	msr_bitmap[2048 + msr / 8] |= 1 << (msr % 8);   /* writes */
 }
 
+/* The bitmaps every CPU's VMCS points at: once, on the boot CPU. */
 static int vmx_global_init(void)
 {
-	if (msr_bitmap)
-		return 0;
 	msr_bitmap = page_alloc(1);
 	io_bitmap = io_intercept_bitmap();
-	if (!msr_bitmap || !io_bitmap)
+	if (!msr_bitmap || !io_bitmap) {
+		pr_err("vmx: out of memory for the MSR and I/O bitmaps");
 		return -ENOMEM;
+	}
 	msr_bitmap_intercept(MSR_FEATURE_CONTROL);
 	for (u32 m = MSR_VMX_BASIC; m <= MSR_VMX_LAST; m++)
 		msr_bitmap_intercept(m);
-	eptp = nested_root_pa() | MEMTYPE_WB | EPTP_WALK4;
 	return 0;
 }
 
@@ -311,100 +333,102 @@ static void init_host_state(void)
 #define AR_TSS_BUSY 0x008b
 #define AR_LDT 0x0082
 
-static void set_seg(struct vmcs_f16 sel, struct vmcs_fn base, struct vmcs_f32 limit,
-		    struct vmcs_f32 ar, u16 s, u32 l, u32 a)
+/* The four VMCS fields of one guest segment register. */
+struct seg_fields {
+	struct vmcs_f16 sel;
+	struct vmcs_fn base;
+	struct vmcs_f32 limit, ar;
+};
+
+#define SEG(s) ((struct seg_fields){ GUEST_##s##_SEL, GUEST_##s##_BASE, GUEST_##s##_LIMIT, \
+				     GUEST_##s##_AR })
+
+static void set_seg(struct seg_fields f, u16 sel, u64 base, u32 limit, u32 ar)
 {
-	vmcs_write16(sel, s);
-	vmcs_writen(base, 0);
-	vmcs_write32(limit, l);
-	vmcs_write32(ar, a);
+	vmcs_write16(f.sel, sel);
+	vmcs_writen(f.base, base);
+	vmcs_write32(f.limit, limit);
+	vmcs_write32(f.ar, ar);
 }
 
-/* Real mode as the BIOS leaves it for a boot sector (chain boot): 64 KiB
- * segments at selector * 16, the IVT at 0.  Unrestricted guest runs it
- * directly under EPT. */
-static void init_real_mode(const struct vcpu *v)
+/* Real mode, 64 KiB segments: CS as given, the data segments at
+ * data_sel * 16.  Unrestricted guest runs it directly under EPT. */
+static void set_real_mode_segs(u16 cs_sel, u64 cs_base, u16 data_sel)
 {
-	u16 sel = v->start.real_seg;
-	const struct {
-		struct vmcs_f16 sel;
-		struct vmcs_fn base;
-		struct vmcs_f32 limit, ar;
-	} segs[] = {
-		{ GUEST_CS_SEL, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR },
-		{ GUEST_DS_SEL, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR },
-		{ GUEST_ES_SEL, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR },
-		{ GUEST_SS_SEL, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR },
-		{ GUEST_FS_SEL, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR },
-		{ GUEST_GS_SEL, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR },
-	};
+	const struct seg_fields data[] = { SEG(DS), SEG(ES), SEG(SS), SEG(FS), SEG(GS) };
 
-	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
-		set_seg(segs[i].sel, segs[i].base, segs[i].limit, segs[i].ar, sel, 0xffff,
-			i == 0 ? AR_CODE16 : AR_DATA16);
-		vmcs_writen(segs[i].base, (u64)sel << 4);
-	}
-	vmcs_writen(GUEST_GDTR_BASE, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
-	vmcs_writen(GUEST_IDTR_BASE, 0);
-	vmcs_write32(GUEST_IDTR_LIMIT, 0x3ff);
+	set_seg(SEG(CS), cs_sel, cs_base, 0xffff, AR_CODE16);
+	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
+		set_seg(data[i], data_sel, (u64)data_sel << 4, 0xffff, AR_DATA16);
+}
+
+static void set_descriptor_tables(u64 gdt_base, u32 gdt_limit, u64 idt_base, u32 idt_limit)
+{
+	vmcs_writen(GUEST_GDTR_BASE, gdt_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, gdt_limit);
+	vmcs_writen(GUEST_IDTR_BASE, idt_base);
+	vmcs_write32(GUEST_IDTR_LIMIT, idt_limit);
 }
 
 /* Linux 32-bit boot protocol: flat 4 GiB segments, paging off. */
-static void init_flat32(const struct vcpu *v)
+static void set_flat32_segs(void)
 {
-	set_seg(GUEST_CS_SEL, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR, 0x10, 0xffffffff,
-		AR_CODE32);
-	set_seg(GUEST_DS_SEL, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR, 0x18, 0xffffffff,
-		AR_DATA32);
-	set_seg(GUEST_ES_SEL, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR, 0x18, 0xffffffff,
-		AR_DATA32);
-	set_seg(GUEST_SS_SEL, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR, 0x18, 0xffffffff,
-		AR_DATA32);
-	set_seg(GUEST_FS_SEL, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR, 0x18, 0xffffffff,
-		AR_DATA32);
-	set_seg(GUEST_GS_SEL, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR, 0x18, 0xffffffff,
-		AR_DATA32);
-	vmcs_writen(GUEST_GDTR_BASE, v->start.gdt_base);
-	vmcs_write32(GUEST_GDTR_LIMIT, v->start.gdt_limit);
-	vmcs_writen(GUEST_IDTR_BASE, 0);
-	vmcs_write32(GUEST_IDTR_LIMIT, 0);
+	const struct seg_fields data[] = { SEG(DS), SEG(ES), SEG(SS), SEG(FS), SEG(GS) };
+
+	set_seg(SEG(CS), 0x10, 0, 0xffffffff, AR_CODE32);
+	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
+		set_seg(data[i], 0x18, 0, 0xffffffff, AR_DATA32);
 }
 
-/* The CPU needs CR0.NE and CR4.VMXE; the read shadows show the guest what
- * it set. */
-static void init_guest_state(const struct vcpu *v)
+/* The guest's CR0 and CR4 as it sees them (read shadows); the CPU runs
+ * them with the bits VMX fixes (CR0.NE, CR4.VMXE). */
+static void set_guest_crs(u64 cr0, u64 cr4)
 {
-	u64 cr0 = CR0_ET, cr4 = 0;
-
-	if (v->start.mode == GUEST_START_REAL) {
-		init_real_mode(v);
-	} else {
-		init_flat32(v);
-		cr0 |= CR0_PE;
-	}
-	set_seg(GUEST_LDTR_SEL, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR, 0, 0xffff,
-		AR_LDT | AR_UNUSABLE);
-	set_seg(GUEST_TR_SEL, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR, 0, 0xffff,
-		AR_TSS_BUSY);
-
-	vmcs_writen(VMCS_CR0_MASK, cr0_mask);
 	vmcs_writen(VMCS_CR0_SHADOW, cr0);
 	vmcs_writen(GUEST_CR0, (cr0 | (vmx.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx.cr0_fixed1);
-	vmcs_writen(VMCS_CR4_MASK, cr4_mask);
 	vmcs_writen(VMCS_CR4_SHADOW, cr4);
 	vmcs_writen(GUEST_CR4, (cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1);
+}
+
+/* What a start and INIT have in common: paging and long mode off, LDTR
+ * unusable, TR a busy TSS (VMX requires one), debug state cleared, no
+ * interrupt shadow and no event waiting to be delivered. */
+static void set_reset_state(u64 cr0)
+{
+	set_seg(SEG(LDTR), 0, 0, 0xffff, AR_LDT | AR_UNUSABLE);
+	set_seg(SEG(TR), 0, 0, 0xffff, AR_TSS_BUSY);
+	set_guest_crs(cr0, 0);
 	vmcs_writen(GUEST_CR3, 0);
+	vmcs_write64(GUEST_EFER, 0);
 	vmcs_writen(GUEST_DR7, 0x400);
 	vmcs_write64(GUEST_DEBUGCTL, 0);
-	vmcs_write64(GUEST_EFER, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
+	vmcs_writen(GUEST_PENDING_DBG, 0);
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+}
+
+/* The guest's first instruction, in the mode v->start asks for. */
+static void init_guest_state(const struct vcpu *v)
+{
+	u64 cr0 = CR0_ET;
+
+	if (v->start.mode == GUEST_START_REAL) {
+		set_real_mode_segs(v->start.real_seg, (u64)v->start.real_seg << 4,
+				   v->start.real_seg);
+		set_descriptor_tables(0, 0xffff, 0, 0x3ff);
+	} else {
+		set_flat32_segs();
+		set_descriptor_tables(v->start.gdt_base, v->start.gdt_limit, 0, 0);
+		cr0 |= CR0_PE;
+	}
+	vmcs_writen(VMCS_CR0_MASK, cr0_mask);
+	vmcs_writen(VMCS_CR4_MASK, cr4_mask);
+	set_reset_state(cr0);
 	vmcs_write64(GUEST_PAT, PAT_POWER_ON);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writen(GUEST_SYSENTER_ESP, 0);
 	vmcs_writen(GUEST_SYSENTER_EIP, 0);
-	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
-	vmcs_write32(GUEST_ACTIVITY_STATE, 0); /* active */
-	vmcs_writen(GUEST_PENDING_DBG, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmcs_write64(GUEST_LINK_POINTER, ~0ull);
 	vmcs_writen(GUEST_RSP, v->regs.rsp);
 	vmcs_writen(GUEST_RIP, v->regs.rip);
@@ -429,33 +453,38 @@ static void init_controls(struct vcpu *v)
 	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
-	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write64(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap));
 	/* Bitmap A covers ports 0-0x7fff, B the rest: the two halves of
 	 * the registry's one-bit-per-port map. */
 	vmcs_write64(VMCS_IO_BITMAP_A, virt_to_phys(io_bitmap));
 	vmcs_write64(VMCS_IO_BITMAP_B, virt_to_phys(io_bitmap) + PAGE_SIZE);
 	vmcs_write64(VMCS_TSC_OFFSET, 0);
-	vmcs_write64(VMCS_EPTP, eptp);
+	vmcs_write64(VMCS_EPTP, ept_pointer());
 	if (vmx.proc2 & PROC2_XSAVES)
 		vmcs_write64(VMCS_XSS_EXIT_BITMAP, 0);
 	if (vmx.vpid)
 		vmcs_write16(VMCS_VPID, VMX_GUEST_VPID);
 }
 
+/* Runs on the CPU that will run v: VMXON, the fixed CR0/CR4 bits and
+ * IA32_FEATURE_CONTROL are per CPU, and so is the current VMCS. */
 static int vmx_vcpu_init(struct vcpu *v)
 {
 	struct vmx_vcpu *x = &v->arch.vmx;
 	u32 rev = VMX_BASIC_REVISION(vmx.basic);
-	int err = vmx_global_init();
 
-	if (!err)
-		err = enable_feature_control();
-	if (err == -ENODEV)
-		return err;
+	/* Secondary CPUs wait for the guest's startup IPI in that state. */
+	if (v->id && !(vmx.misc & VMX_MISC_WAIT_SIPI)) {
+		pr_err("cpu %u: this CPU's VMX has no wait-for-SIPI activity state "
+		       "(IA32_VMX_MISC %llx): Lamina cannot run a secondary CPU",
+		       v->id, (unsigned long long)vmx.misc);
+		return -ENODEV;
+	}
+	if (enable_feature_control())
+		return -ENODEV;
 	x->vmxon = page_alloc(1);
 	x->vmcs = page_alloc(1);
-	if (err || !x->vmxon || !x->vmcs)
+	if (!x->vmxon || !x->vmcs)
 		return -ENOMEM;
 	*(u32 *)x->vmxon = rev;
 	*(u32 *)x->vmcs = rev;
@@ -483,10 +512,8 @@ static int vmx_vcpu_init(struct vcpu *v)
 	init_controls(v);
 	init_host_state();
 	init_guest_state(v);
-	invept(vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, eptp);
-	if (vmx.vpid)
-		invvpid(vmx.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL,
-			VMX_GUEST_VPID);
+	flush_ept();
+	flush_guest_linear();
 	x->launched = false;
 	return 0;
 }
@@ -582,16 +609,60 @@ static void vmx_set_single_step(struct vcpu *v, bool on)
 static void vmx_flush_guest_tlb(struct vcpu *v)
 {
 	(void)v;
-	invept(vmx.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, eptp);
+	flush_ept();
 }
 
-/* Guest-linear translations Lamina changed behind the guest's back (an
- * emulated CR0/CR4 write): dropped as the instruction would have. */
-static void flush_guest_linear(void)
+/* ------------------------------------------------------- INIT, SIPI, NMI */
+
+#define CR0_AFTER_INIT 0x60000010ull /* CD, NW, ET */
+
+/* INIT reached this CPU (an INIT exit), or a secondary CPU starts: the
+ * guest state becomes what INIT leaves in a CPU (SDM vol. 3, "Processor
+ * Initialization"), and the CPU sleeps in the wait-for-SIPI activity
+ * state, where a startup IPI is a VM exit and INIT, NMIs and external
+ * interrupts are held off.  Injection is not allowed in that state. */
+static void vmx_wait_for_sipi(struct vcpu *v)
 {
-	if (vmx.vpid)
-		invvpid(vmx.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL,
-			VMX_GUEST_VPID);
+	set_real_mode_segs(0xf000, 0xffff0000, 0);
+	set_descriptor_tables(0, 0xffff, 0, 0xffff);
+	set_reset_state(CR0_AFTER_INIT);
+	v->regs = (struct guest_regs){
+		.rdx = cpuid(1, 0).eax, /* the processor signature */
+		.rip = 0xfff0,
+		.rflags = RFLAGS_FIXED,
+	};
+	v->arch.vmx.nmi_pending = false;
+	vmcs_write32(GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_SIPI);
+	flush_guest_linear();
+}
+
+/* A startup IPI while waiting: real mode at vector << 12, the rest as
+ * vmx_wait_for_sipi left it (the guest has not run since). */
+static void vmx_start_at_sipi(struct vcpu *v, u8 vector)
+{
+	set_seg(SEG(CS), (u16)vector << 8, (u64)vector << 12, 0xffff, AR_CODE16);
+	v->regs.rip = 0;
+	vmcs_write32(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+/* Delivered at the next entry that can take it: no other event queued,
+ * no interrupt shadow, not inside the guest's NMI handler, not waiting
+ * for SIPI (see deliver_pending_nmi). */
+static void vmx_inject_nmi(struct vcpu *v)
+{
+	v->arch.vmx.nmi_pending = true;
+}
+
+static void deliver_pending_nmi(struct vcpu *v)
+{
+	u32 blocked = INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI;
+
+	if ((vmcs_read32(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+	    (vmcs_read32(GUEST_INTERRUPTIBILITY) & blocked) ||
+	    vmcs_read32(GUEST_ACTIVITY_STATE) == ACTIVITY_WAIT_SIPI)
+		return;
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, VEC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
+	v->arch.vmx.nmi_pending = false;
 }
 
 /* ------------------------------------------------------ VT-x-only exits */
@@ -798,6 +869,13 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 	case VMX_EXIT_TRIPLE_FAULT:
 		e->reason = EXIT_SHUTDOWN;
 		break;
+	case VMX_EXIT_INIT:
+		e->reason = EXIT_INIT;
+		break;
+	case VMX_EXIT_SIPI:
+		e->reason = EXIT_SIPI;
+		e->sipi_vector = q & 0xff;
+		break;
 	/* Handled in this backend (handle_local_exit), counted by kind. */
 	case VMX_EXIT_CR_ACCESS:
 		e->reason = EXIT_CR_ACCESS;
@@ -807,9 +885,16 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 		break;
 	}
 	/* Exits caused by an instruction report its length; these do not. */
-	if (e->reason != EXIT_NESTED_FAULT && e->reason != EXIT_DEBUG_TRAP &&
-	    e->reason != EXIT_SHUTDOWN)
+	switch (e->reason) {
+	case EXIT_NESTED_FAULT:
+	case EXIT_DEBUG_TRAP:
+	case EXIT_SHUTDOWN:
+	case EXIT_INIT:
+	case EXIT_SIPI:
+		break;
+	default:
 		e->insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+	}
 }
 
 /* An event whose delivery the exit interrupted (an interrupt pushing its
@@ -880,6 +965,8 @@ static void vmx_run(struct vcpu *v, struct vcpu_exit *exit)
 			x->entry = entry;
 			vmcs_write32(VMCS_ENTRY_CTLS, entry);
 		}
+		if (unlikely(x->nmi_pending))
+			deliver_pending_nmi(v);
 		vmcs_writen(GUEST_RSP, v->regs.rsp);
 		vmcs_writen(GUEST_RIP, v->regs.rip);
 		vmcs_writen(GUEST_RFLAGS, v->regs.rflags);
@@ -957,6 +1044,7 @@ static void explain_entry_failure(const struct vcpu *v)
 	bool ia32e = entry & ENTRY_IA32E_GUEST;
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR), ss_ar = vmcs_read32(GUEST_SS_AR);
 	u32 tr_ar = vmcs_read32(GUEST_TR_AR), intr = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+	u32 act = vmcs_read32(GUEST_ACTIVITY_STATE);
 
 	/* Controls (VM-instruction error 7) */
 	check(ctl_ok(vmcs_read32(VMCS_PIN_CTLS),
@@ -1002,7 +1090,14 @@ static void explain_entry_failure(const struct vcpu *v)
 	check((v->regs.rflags & RFLAGS_FIXED) && !(v->regs.rflags >> 22),
 	      "guest RFLAGS: bit 1 set, bits 63:22 clear");
 	check(vmcs_read64(GUEST_LINK_POINTER) == ~0ull, "VMCS link pointer is ~0");
-	check(vmcs_read32(GUEST_ACTIVITY_STATE) <= 3, "activity state");
+	check(act <= ACTIVITY_WAIT_SIPI, "activity state");
+	check(act != ACTIVITY_WAIT_SIPI || (vmx.misc & VMX_MISC_WAIT_SIPI),
+	      "wait-for-SIPI activity state offered by IA32_VMX_MISC");
+	check(act != ACTIVITY_WAIT_SIPI || !(intr & INTR_INFO_VALID),
+	      "no event injection in the wait-for-SIPI state");
+	check(act == ACTIVITY_ACTIVE || !(vmcs_read32(GUEST_INTERRUPTIBILITY) &
+					  (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)),
+	      "an STI or MOV SS shadow needs the active state");
 	check(!(cs_ar & AR_UNUSABLE) && (cs_ar & 0x90) == 0x90, "guest CS usable, S=1, present");
 	check(!(ia32e && (cs_ar & BIT(13)) && (cs_ar & BIT(14))),
 	      "guest CS: L and D/B not both set");
@@ -1123,7 +1218,7 @@ const struct vcpu_backend vmx_backend;
 
 const struct vcpu_backend *vmx_backend_probe(void)
 {
-	if (vmx_probe())
+	if (vmx_probe() || vmx_global_init())
 		return NULL;
 	ept_format.max_leaf_level = vmx.ept_vpid & EPT_CAP_1G ? 2
 				    : vmx.ept_vpid & EPT_CAP_2M ? 1 : 0;
@@ -1144,4 +1239,8 @@ const struct vcpu_backend vmx_backend = {
 	.get_sysregs = vmx_get_sysregs,
 	.nested_format = &ept_format,
 	.real_mode = true,
+	.wait_for_sipi = vmx_wait_for_sipi,
+	.start_at_sipi = vmx_start_at_sipi,
+	.inject_nmi = vmx_inject_nmi,
+	.hw_init_sipi = true,
 };
