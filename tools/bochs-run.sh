@@ -10,6 +10,8 @@
 #   -l LOG          serial output goes here (default: ISO with .log)
 #   -t SECONDS      give up after this long (default 600; 0: never)
 #   -m MIB          memory (default 512)
+#   -s CPUS         number of CPUs (default 1; Debian's Bochs is built with
+#                   SMP: its BIOS lists them in the ACPI MADT and MP table)
 #   --cpu MODEL     Bochs CPU model (default corei7_haswell_4770: VMX with
 #                   EPT, unrestricted guest, VPID)
 #   --until REGEX   stop Bochs once a serial line matches (after --grace s)
@@ -26,14 +28,14 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-iso= log= timeout=600 mem=512 cpu=corei7_haswell_4770 until= grace=1
+iso= log= timeout=600 mem=512 cpus=1 cpu=corei7_haswell_4770 until= grace=1
 # Instructions per emulated second: near the real rate, so the guest's
 # clock runs at about wall speed (the default 4M makes timer interrupts 20x
 # as frequent and the kernel reports soft lockups).
 ips=${BOCHS_IPS:-80000000}
 stamps=() disks=()
 
-usage() { sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,26s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	-l) log=$2; shift 2 ;;
 	-t) timeout=$2; shift 2 ;;
 	-m) mem=$2; shift 2 ;;
+	-s) cpus=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--until) until=$2; shift 2 ;;
 	--grace) grace=$2; shift 2 ;;
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$iso" ] || [ ${#disks[@]} -gt 0 ] || usage
 [ ${#disks[@]} -le 2 ] || { echo "bochs-run: at most two disks" >&2; exit 2; }
+[[ "$cpus" =~ ^[1-8]$ ]] || { echo "bochs-run: -s takes 1 to 8 CPUs" >&2; exit 2; }
 for f in ${iso:+"$iso"} "${disks[@]}"; do
 	[ -s "$f" ] || { echo "bochs-run: $f not found" >&2; exit 2; }
 done
@@ -83,7 +87,7 @@ drives() {
 # sound device.  The debugger is compiled in: `c` starts the simulation.
 cat >"$work/bochsrc" <<EOF
 megs: $mem
-cpu: model=$cpu, count=1, ips=$ips, reset_on_triple_fault=0
+cpu: model=$cpu, count=$cpus, ips=$ips, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 $(drives)
