@@ -208,6 +208,7 @@ struct vmcs_fn { u32 enc; }; /* natural width: 64 bits here */
 /* Guest interruptibility state */
 #define INTERRUPTIBILITY_STI BIT(0)
 #define INTERRUPTIBILITY_MOV_SS BIT(1)
+#define INTERRUPTIBILITY_SMI BIT(2)
 #define INTERRUPTIBILITY_NMI BIT(3)
 
 /* Guest activity state */

@@ -21,8 +21,6 @@
 #define VMX_GUEST_VPID 1
 #define CR4_VMXE BIT(13)
 #define CR0_TS BIT(3)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
 #define CR0_LMSW_BITS 0xfull /* PE, MP, EM, TS */
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_ZF BIT(6)
@@ -637,11 +635,15 @@ static void vmx_wait_for_sipi(struct vcpu *v)
 }
 
 /* A startup IPI while waiting: real mode at vector << 12, the rest as
- * vmx_wait_for_sipi left it (the guest has not run since). */
+ * vmx_wait_for_sipi left it (the guest has not run since).  The SIPI exit
+ * may save the waiting state's blocking of NMIs and SMIs (Bochs does);
+ * the started CPU blocks nothing, and SMI blocking outside SMM would fail
+ * the entry. */
 static void vmx_start_at_sipi(struct vcpu *v, u8 vector)
 {
 	set_seg(SEG(CS), (u16)vector << 8, (u64)vector << 12, 0xffff, AR_CODE16);
 	v->regs.rip = 0;
+	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 }
 
@@ -1106,6 +1108,8 @@ static void explain_entry_failure(const struct vcpu *v)
 	check(!(tr_ar & AR_UNUSABLE) && (tr_ar & 0x9f) == 0x8b && !(vmcs_read16(GUEST_TR_SEL) & 4),
 	      "guest TR: usable busy 32/64-bit TSS, present, S=0, TI=0");
 	check(ia32e || (tr_ar & 0xf) == 0xb || (tr_ar & 0xf) == 3, "guest TR type");
+	check(!(vmcs_read32(GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_SMI),
+	      "no blocking by SMI outside SMM");
 	check(!(vmcs_read32(GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI) ||
 		      (v->regs.rflags & RFLAGS_IF),
 	      "blocking by STI needs RFLAGS.IF");
