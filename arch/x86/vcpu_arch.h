@@ -29,6 +29,7 @@ struct vmx_vcpu {
 	bool tf_stepping;    /* single-stepping with RFLAGS.TF (no MTF) */
 	bool saved_tf;       /* guest's RFLAGS.TF during a TF single-step */
 	bool nmi_pending;    /* inject_nmi: waits for an entry that can take it */
+	u8 stale_inits_left; /* started by a SIPI, no other exit since */
 };
 
 struct vcpu_arch {

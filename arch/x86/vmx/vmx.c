@@ -613,6 +613,7 @@ static void vmx_flush_guest_tlb(struct vcpu *v)
 /* ------------------------------------------------------- INIT, SIPI, NMI */
 
 #define CR0_AFTER_INIT 0x60000010ull /* CD, NW, ET */
+#define STALE_INITS_MAX 4 /* INIT exits ignored right after a SIPI start */
 
 /* INIT reached this CPU (an INIT exit), or a secondary CPU starts: the
  * guest state becomes what INIT leaves in a CPU (SDM vol. 3, "Processor
@@ -645,6 +646,7 @@ static void vmx_start_at_sipi(struct vcpu *v, u8 vector)
 	v->regs.rip = 0;
 	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+	v->arch.vmx.stale_inits_left = STALE_INITS_MAX;
 }
 
 /* Delivered at the next entry that can take it: no other event queued,
@@ -917,6 +919,42 @@ static void reinject_vectoring(void)
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info & ~INTR_INFO_NMI_UNBLOCK);
 }
 
+/* Exits outside SMM save no blocking by SMI, and an entry outside SMM
+ * refuses it; Bochs 2.7 saves it on every exit once a CPU has left the
+ * wait-for-SIPI state by a SIPI exit (which skips its unmasking). */
+static void drop_smi_blocking(void)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
+
+	if (unlikely(intr & INTERRUPTIBILITY_SMI))
+		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_SMI);
+}
+
+/* The OS starts a CPU with INIT, SIPI, SIPI.  The INIT finds the CPU
+ * waiting for SIPI, which blocks it but keeps it pending; the first SIPI
+ * starts the CPU and the pending INIT exits at once, before the first
+ * instruction (Bochs even repeats it), and would send the CPU back to wait
+ * for a SIPI that may have come and gone while Lamina handled the exits.
+ * On bare metal that INIT met a CPU already in its post-INIT state and did
+ * nothing: so does Lamina (counted as an INIT exit), a bounded number of
+ * times, and the CPU runs from the SIPI on. */
+static bool stale_init(struct vcpu *v, const struct vcpu_exit *e)
+{
+	struct vmx_vcpu *x = &v->arch.vmx;
+
+	if (e->reason != EXIT_INIT || !x->stale_inits_left || v->regs.rip != 0) {
+		x->stale_inits_left = 0;
+		return false;
+	}
+	if (x->stale_inits_left == 1)
+		pr_warn("cpu %u: INIT still pending after %u INIT exits before the first "
+			"instruction since the SIPI: the CPU waits for another SIPI",
+			v->id, STALE_INITS_MAX);
+	x->stale_inits_left--;
+	vcpu_count_exit(v, EXIT_INIT);
+	return true;
+}
+
 /* Exits handled here without common code: what only VT-x intercepts. */
 static bool handle_local_exit(struct vcpu *v, struct vcpu_exit *e)
 {
@@ -994,6 +1032,9 @@ static void vmx_run(struct vcpu *v, struct vcpu_exit *exit)
 		decode_exit(v, exit);
 		if (exit->reason == EXIT_INVALID_STATE)
 			return;
+		drop_smi_blocking();
+		if (stale_init(v, exit))
+			continue;
 		reinject_vectoring();
 		if (exit->reason == EXIT_NESTED_FAULT && (exit->hw_info1 & EPT_QUAL_NMI_UNBLOCK) &&
 		    !(vmcs_read32(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
