@@ -1,13 +1,14 @@
 # VT-x system tests: Lamina and its Linux guest under Bochs 2.7 with an
 # Intel CPU model (VMX, EPT, unrestricted guest, VPID); see
-# tests/system/vmx.sh.  One boot, logs in $(BUILD)/system/vmx-*.log.
+# tests/system/vmx.sh.  Three boots (Linux on 2 CPUs, two chain boots),
+# logs in $(BUILD)/system/vmx-*.log.
 #
-#   make check-vmx      boot, status, memprotect and poweroff checks
+#   make check-vmx      boot, status, smp, memprotect, poweroff, chain checks
 #                       (part of `make check`); results in $(RESULTS)/vmx.txt
 #   make bench-vmx      exits by reason and idle/load exit rates under
 #                       VT-x (part of `make bench`)
 #
-# Bochs runs ~85 M instructions/s: the boot takes a few minutes.
+# Bochs runs ~85 M instructions/s: the suite takes about 9 minutes.
 
 CHECK_TARGETS += check-vmx
 
