@@ -1,6 +1,7 @@
 /*
  * ahcibad - hostile AHCI commands from the guest: a one-sector read whose
- * PRD points into Lamina's region, then one whose command table is there.
+ * PRD points into Lamina's region, then one whose command table is there,
+ * then a good read with the port's FIS receive area in Lamina's region.
  *
  *   ahcibad PCI-ADDRESS PORT HIDDEN-BASE
  *
@@ -11,8 +12,10 @@
  * from /proc/self/pagemap) and issues each command in slot 0.  Prints for
  * each "ahcibad: NAME: failed with an error status ..." when the HBA
  * reports a task-file error, "... completed" when the read went through
- * (what a machine without Lamina's mediator does: the device writes into
- * the hidden memory).  Exit status 0 when both failed.
+ * (what a machine without Lamina's mediator does with the first two: the
+ * device writes into the hidden memory).  Exit status 0 when the first two
+ * failed and the third completed (Lamina gave the device another FIS
+ * area).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -82,7 +85,8 @@ static void restart_port(uint64_t clb, uint64_t fb)
 }
 
 /* Slot 0: READ DMA EXT of LBA 0, one sector into `buf`; the command table
- * at `table`.  0 when the HBA reported an error, 1 when it completed. */
+ * at `table`.  0 when the HBA reported an error, 1 when it completed, 2
+ * when it did neither within a second. */
 static int issue(const char *name, uint32_t *cl, uint64_t table, uint8_t *table_mem,
 		 uint64_t buf)
 {
@@ -117,7 +121,7 @@ static int issue(const char *name, uint32_t *cl, uint64_t table, uint8_t *table_
 	}
 	printf("ahcibad: %s: %s (PxIS %#x, PxTFD %#x, PxCI %#x)\n", name,
 	       rd(CI) & 1 ? "no answer" : "completed", is, tfd, rd(CI));
-	return 1;
+	return rd(CI) & 1 ? 2 : 1;
 }
 
 int main(int argc, char **argv)
@@ -172,9 +176,11 @@ int main(int argc, char **argv)
 	if (!pa0 || !pa1)
 		return 2;
 	restart_port(pa0, pa0 + 2048);
-	bad += issue("prd-in-lamina", (uint32_t *)mem, pa1, mem + 4096, hidden + 0x1000);
+	bad += issue("prd-in-lamina", (uint32_t *)mem, pa1, mem + 4096, hidden + 0x1000) != 0;
 	restart_port(pa0, pa0 + 2048);
-	bad += issue("table-in-lamina", (uint32_t *)mem, hidden + 0x2000, NULL, pa1);
+	bad += issue("table-in-lamina", (uint32_t *)mem, hidden + 0x2000, NULL, pa1) != 0;
+	restart_port(pa0, hidden + 0x3000);
+	bad += issue("fis-in-lamina", (uint32_t *)mem, pa1, mem + 4096, pa1 + 2048) != 1;
 	wr(CMD, rd(CMD) & ~(CMD_ST | CMD_FRE));
 	return bad ? 1 : 0;
 }

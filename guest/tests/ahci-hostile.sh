@@ -1,8 +1,9 @@
 #!/bin/sh
 # check-ahci: hostile commands on the mediated port.  The kernel's ahci
 # driver lets go of the controller, then ahcibad drives port 0 itself with
-# a PRD, then a command table, in Lamina's region; each must fail with an
-# ATA error status, and Lamina must keep running.  Output is printed
+# a PRD, then a command table, in Lamina's region (each must fail with an
+# ATA error status), then with its FIS area there (Lamina substitutes its
+# own; the command completes); Lamina must keep running.  Output is printed
 # afterwards, with Lamina's log ring, so it does not mix on the serial
 # line with Lamina's own messages from another CPU.
 hidden=$(laminactl status | sed -n 's/^memory: \(0x[0-9a-f]*\)-.*/\1/p')
@@ -12,6 +13,6 @@ ahcibad 0000:00:1f.2 0 "$hidden" >/tmp/ahcibad.out 2>&1
 rc=$?
 sleep 1
 sed 's/^/ahci: /' /tmp/ahcibad.out
-laminactl log | grep 'guest command refused' | sed 's/^/ahci: ring: /'
+laminactl log | grep -E 'guest command refused' | sed 's/^/ahci: ring: /'
 laminactl status | grep -E '^ahci_port0:' | sed 's/^/ahci: after: /' || rc=1
 exit $rc

@@ -14,7 +14,8 @@
 #   read    two CPUs, port 2 (the CD-ROM) named too; guest/tests/ahci-read.sh:
 #           everything again after a reboot, the CD-ROM's identity;
 #           then guest/tests/ahci-hostile.sh: the guest drives port 0 itself
-#           with a PRD, then a command table, in Lamina's region
+#           with a PRD, then a command table, then its FIS area, in
+#           Lamina's region
 #   storm   no NCQ (queue depth 1), diskbuf=256K;
 #           guest/tests/ahci-storm.sh: files written with fsync until QEMU
 #           is killed
@@ -32,7 +33,9 @@
 #   ahci/atapi                the CD-ROM on named port 2 answers its SCSI
 #                             scan through Lamina, nothing refused
 #   ahci/hostile              both hostile commands failed with an ATA error
-#                             status, Lamina logged them and kept running
+#                             status, the hostile FIS area was replaced (a
+#                             good command still completes), Lamina logged
+#                             them and kept running
 #   ahci/split                in the write boot (a 256 KiB shadow pool in
 #                             64 KiB pieces) commands were split into pieces
 #                             and waited for shadow
@@ -139,6 +142,9 @@ log=$SYS/read.log
 if ! grep -a -q '^ahci: ahcibad: prd-in-lamina: failed with an error status' "$log" ||
    ! grep -a -q '^ahci: ahcibad: table-in-lamina: failed with an error status' "$log"; then
 	fail hostile "a command into Lamina's region did not fail with an error status" "$log"
+elif ! grep -a -q '^ahci: ahcibad: fis-in-lamina: completed' "$log" ||
+     ! grep -a -q "^ahci: ring: .*ahci port 0: guest command refused: FIS area outside guest RAM or inside Lamina" "$log"; then
+	fail hostile "a FIS area in Lamina's region was not replaced (or broke the port)" "$log"
 elif ! grep -a -q 'guest-test ahci-hostile: end rc=0' "$log" ||
      ! grep -a -q -E '^ahci: after: ahci_port0: .* [1-9][0-9]* refused' "$log"; then
 	fail hostile "Lamina did not count the refused commands or stopped answering" "$log"
