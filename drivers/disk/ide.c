@@ -66,6 +66,7 @@ struct ide_channel {
 	enum dma_state state;
 	const struct disk_crypt *dc;
 	u8 command;
+	struct ata_taskfile cmd_tf;       /* the task file when it was issued */
 	bool write, lba48;
 	u64 lba;
 	u32 sectors, done, chunk;
@@ -181,6 +182,26 @@ static void build_shadow_prd(struct ide_channel *ch, u64 bytes)
 
 /* ---------------------------------------------------------- DMA path */
 
+/* The device gets the task file of exactly what Lamina transforms: the
+ * guest may have rewritten its registers after the held command, and a
+ * part of a request needs its own. */
+static void write_taskfile(struct ide_channel *ch, u64 lba, u32 sectors)
+{
+	struct ata_tf_bytes b;
+	u16 p = ch->cmd_port;
+
+	ata_tf_encode(&ch->cmd_tf, ch->lba48, lba, sectors, &b);
+	if (ch->lba48)
+		outb(p + ATA_REG_COUNT, b.count[0]);
+	outb(p + ATA_REG_COUNT, b.count[1]);
+	for (unsigned i = 0; i < 3; i++) {
+		if (ch->lba48)
+			outb(p + ATA_REG_LBA_LOW + i, b.lba[i][0]);
+		outb(p + ATA_REG_LBA_LOW + i, b.lba[i][1]);
+	}
+	outb(p + ATA_REG_DEVICE, b.device);
+}
+
 static void start_chunk(struct ide_channel *ch, struct vcpu *v)
 {
 	u32 n = MIN(ch->sectors - ch->done, ch->shadow_sectors);
@@ -189,26 +210,10 @@ static void start_chunk(struct ide_channel *ch, struct vcpu *v)
 	ch->chunk = n;
 	if (ch->write) {
 		sg_copy(ch, (u64)ch->done * SECTOR, ch->shadow, (u64)n * SECTOR, false);
-
 		disk_crypt_encrypt(v, ch->dc, lba, ch->shadow, ch->shadow, n);
 	}
 	build_shadow_prd(ch, (u64)n * SECTOR);
-	if (n != ch->sectors) {
-		/* A part of the request: its own task file. */
-		struct ata_tf_bytes b;
-		u16 p = ch->cmd_port;
-
-		ata_tf_encode(&ch->tf, ch->lba48, lba, n, &b);
-		if (ch->lba48)
-			outb(p + ATA_REG_COUNT, b.count[0]);
-		outb(p + ATA_REG_COUNT, b.count[1]);
-		for (unsigned i = 0; i < 3; i++) {
-			if (ch->lba48)
-				outb(p + ATA_REG_LBA_LOW + i, b.lba[i][0]);
-			outb(p + ATA_REG_LBA_LOW + i, b.lba[i][1]);
-		}
-		outb(p + ATA_REG_DEVICE, b.device);
-	}
+	write_taskfile(ch, lba, n);
 	outb(ch->cmd_port + ATA_REG_COMMAND, ch->command);
 	engine_start(ch, virt_to_phys(ch->shadow_prd), bm_dir(ch));
 	ch->state = DMA_RUNNING;
@@ -345,6 +350,7 @@ static void command_written(struct ide_channel *ch, struct vcpu *v, u8 cmd)
 		}
 		ch->dc = dc;
 		ch->command = cmd;
+		ch->cmd_tf = ch->tf;
 		ch->write = ata_xfer_writes(k.xfer);
 		ch->lba48 = k.lba48;
 		ch->lba = lba;
