@@ -216,8 +216,8 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
 	smp_start_cpus(&boot_info);
-	/* With other CPUs, the guest's INIT must never reach one (SVM). */
-	if (nr_vcpus > 1 && !hv_backend->hw_init_sipi && apic_intercept_init_sipi())
+	/* With other CPUs, the guest's INIT and SIPI go through Lamina. */
+	if (nr_vcpus > 1 && apic_intercept_init_sipi())
 		fail("cannot intercept the guest's INIT and startup IPIs");
 	pr_info("starting the guest");
 	vcpu_loop(v);

@@ -106,29 +106,38 @@ void apic_init_reset(void)
 	apic_write(APIC_SVR, APIC_SVR_RESET);
 }
 
-/* An INIT or startup IPI of the guest's never reaches a CPU: Lamina posts
- * it to the vCPUs it names.  Other IPIs go to the APIC (false). */
+/* An INIT or startup IPI of the guest's, on its way to the vCPUs it
+ * names.  SVM: neither may reach a CPU; Lamina posts them to the vCPUs.
+ * VT-x: the CPU takes both itself (INIT and SIPI exits), except that an
+ * INIT to a CPU already waiting for a SIPI changes nothing there and is
+ * absorbed (Bochs 2.7 would hold such an INIT pending forever, docs/smp.md);
+ * INITs to running CPUs are sent on one by one.  False: not an INIT or
+ * SIPI Lamina handles, the APIC sends it. */
 static bool emulate_init_sipi(struct vcpu *sender, const struct ipi *i)
 {
-	if (i->mode != IPI_INIT && i->mode != IPI_STARTUP)
+	bool hw = sender->backend->hw_init_sipi;
+	unsigned reached = 0;
+
+	if (i->mode != IPI_INIT && (i->mode != IPI_STARTUP || hw))
 		return false;
 	if (ipi_is_init_deassert(i)) {
 		__atomic_fetch_add(&apic_stats.init_deasserts, 1, __ATOMIC_RELAXED);
 		return true;
 	}
-	unsigned reached = 0;
-
 	for (unsigned n = 0; n < nr_vcpus; n++) {
 		struct vcpu *t = vcpus[n];
 		struct ipi_cpu c = { t->apic_id, t->apic_ldr, t->apic_dfr };
 
 		if (i->x2apic) /* the x2APIC LDR follows from the ID */
 			c.ldr = (t->apic_id >> 4) << 16 | 1u << (t->apic_id & 0xf);
-
 		if (!ipi_reaches(i, sender->apic_id, &c))
 			continue;
 		reached++;
-		vcpu_post_request(sender, t, i->mode == IPI_INIT ? VCPU_REQ_INIT : VCPU_REQ_SIPI, i->vector);
+		if (!hw)
+			vcpu_post_request(sender, t, i->mode == IPI_INIT ? VCPU_REQ_INIT : VCPU_REQ_SIPI,
+					  i->vector);
+		else if (t->state == VCPU_RUNNING)
+			apic_send_ipi(t->apic_id, IPI_INIT << ICR_MODE_SHIFT | ICR_ASSERT | ICR_LEVEL);
 	}
 	if (!reached)
 		__atomic_fetch_add(&apic_stats.dropped, 1, __ATOMIC_RELAXED);

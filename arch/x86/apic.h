@@ -21,10 +21,11 @@ void apic_send_ipi(u32 dest, u32 icr_low);
  * masked, software-disabled, nothing in service) - for emulated INITs. */
 void apic_init_reset(void);
 
-/* SVM: traps the guest's writes to the APIC page (xAPIC) so that INIT
- * and startup IPIs are emulated; 0 or -errno. */
+/* With more than one CPU: traps the guest's writes to the APIC page
+ * (xAPIC) so that its INIT and startup IPIs are emulated (SVM) or INITs
+ * to CPUs waiting for a SIPI absorbed (VT-x); 0 or -errno. */
 int apic_intercept_init_sipi(void);
-/* The guest wrote icr to the x2APIC ICR MSR (intercepted on SVM). */
+/* The guest wrote icr to the x2APIC ICR MSR (intercepted for writes). */
 void apic_guest_x2apic_icr(struct vcpu *v, u64 icr);
 
 struct apic_stats {

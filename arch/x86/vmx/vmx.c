@@ -4,6 +4,7 @@
  * INVD, the VMX feature-control MSR).  Everything else is decoded into a
  * struct vcpu_exit for common code.  See docs/vmx.md.
  */
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_mem.h"
 #include "arch/x86/mmio.h"
@@ -273,6 +274,9 @@ static int vmx_global_init(void)
 	msr_bitmap_intercept(MSR_FEATURE_CONTROL);
 	for (u32 m = MSR_VMX_BASIC; m <= MSR_VMX_LAST; m++)
 		msr_bitmap_intercept(m);
+	/* The x2APIC ICR, writes only: INITs to CPUs that wait for a SIPI
+	 * are absorbed (arch/x86/apic.c). */
+	msr_bitmap[2048 + MSR_X2APIC_ICR / 8] |= 1 << (MSR_X2APIC_ICR % 8);
 	return 0;
 }
 
