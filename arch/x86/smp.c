@@ -12,6 +12,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/guard.h"
 #include "arch/x86/pagetable.h"
 #include "arch/x86/simd.h"
 #include "arch/x86/traps.h"
@@ -73,6 +74,9 @@ static bool wait_progress(struct ap_start *s, enum ap_progress past, u64 ns)
 
 void vcpu_receive_init(struct vcpu *v)
 {
+	/* A memory-guard single-step cut short: finish it first. */
+	if (v->guard_stepping)
+		guard_handle_debug_trap(v);
 	v->state = VCPU_WAIT_SIPI;
 	v->backend->wait_for_sipi(v);
 }
