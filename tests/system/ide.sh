@@ -22,15 +22,12 @@
 #           Lamina's region
 #   vmx     (--vmx) Bochs, passphrase= with salt= and iterations=, fresh
 #           images: disk.sh small
-# Tests (PASS/FAIL lines in $RESULTS/ide.txt, or ide-vmx.txt for --vmx):
+# Tests (PASS/FAIL lines in $RESULTS/ide.txt, or ide-vmx.txt for --vmx,
+# whose files are in $BUILD/system/ide-vmx):
 #   ide/write ide/parts ide/pio ide/refused ide/ciphertext ide/decrypt
 #   ide/secret ide/reboot ide/crash-fsck ide/keyfile ide/hostile; ide/vmx
 set -uo pipefail
 
-cd "$(dirname "$0")/../.." || exit 2
-BUILD=${BUILD:-build}
-RESULTS=${RESULTS:-$BUILD/results}
-SYS=$BUILD/system/ide
 judge=0 vmx=0
 for a in "$@"; do
 	case "$a" in
@@ -39,9 +36,8 @@ for a in "$@"; do
 	*) echo "usage: $0 [--judge] [--vmx]" >&2; exit 2 ;;
 	esac
 done
-mkdir -p "$SYS" "$RESULTS"
-out=$RESULTS/ide$([ $vmx = 1 ] && echo -vmx).txt
-: >"$out"
+. "$(dirname "$0")/lib.sh"
+suite_init ide$([ $vmx = 1 ] && echo -vmx)
 
 pass() { echo "PASS ide/$1" | tee -a "$out"; }
 fail() {
