@@ -473,23 +473,57 @@ void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 
 /* ------------------------------------------------------------- I/O ports */
 
+/* IN/OUT not wholly inside one range (e.g. a word at the port just below
+ * a trapped one): byte by byte, each byte to its range's handler or to the
+ * real port, so no trapped port is reached behind its mediator's back. */
+static u64 io_bytewise(struct vcpu *v, u16 port, unsigned size, bool in, u64 val)
+{
+	u64 result = 0;
+	bool any = false;
+
+	for (unsigned b = 0; b < size; b++)
+		any |= find((u16)(port + b), true) != NULL;
+	if (!any) { /* no trapped port at all: the access as the guest made it */
+		if (in)
+			return port_read(port, size);
+		port_write(port, size, val);
+		return 0;
+	}
+	for (unsigned b = 0; b < size; b++) {
+		struct range *r = find((u16)(port + b), true);
+		u16 p = port + b;
+
+		if (in)
+			result |= (r ? dev_read(v, r, p, 1) : port_read(p, 1)) << (8 * b);
+		else if (r)
+			dev_write(v, r, p, 1, (val >> (8 * b)) & 0xff);
+		else
+			port_write(p, 1, (val >> (8 * b)) & 0xff);
+	}
+	return result;
+}
+
 void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 {
 	struct range *r = find(e->io.port, true);
 	unsigned size = e->io.size;
 
-	if (!r) {
-		/* Not ours (a port outside every range, or an access that
-		 * starts before one): the real port, as without Lamina. */
+	if (!r || e->io.port + size > r->base + r->size) {
+		/* Not wholly one range's: a port outside every range (the
+		 * real port, as without Lamina) or an access across a range's
+		 * edge. */
 		if (e->io.string) {
-			log_unsupported(v, "string I/O on an untrapped port", NULL, 0, e->io.port);
+			log_unsupported(v, "string I/O across or outside trapped ports", NULL, 0,
+					e->io.port);
 			v->backend->inject_exception(v, VEC_UD, false, 0);
 			return;
 		}
 		if (e->io.in)
-			emul_set_reg(&v->regs, REG_AX, false, size, port_read(e->io.port, size));
+			emul_set_reg(&v->regs, REG_AX, false, size,
+				     io_bytewise(v, e->io.port, size, true, 0));
 		else
-			port_write(e->io.port, size, emul_get_reg(&v->regs, REG_AX, false, size));
+			io_bytewise(v, e->io.port, size, false,
+				    emul_get_reg(&v->regs, REG_AX, false, size));
 		v->backend->skip_insn(v, e, e->insn_len);
 		return;
 	}
