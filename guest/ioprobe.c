@@ -4,17 +4,46 @@
  * agree.  Under trap=io:0x70-0x71 (tests/system/emul.sh) the string forms
  * go through Lamina's decoder: QEMU's SVM tells only "string I/O".  The
  * kernel's RTC driver shares the index port, so a mismatch is retried.
+ *
+ * `ioprobe straddle N` selects the register N times with a 16-bit OUT at
+ * port 0x6f, whose high byte lands on the index port, and checks the data
+ * port then reads the same as after a plain OUT: the trapped byte must
+ * reach the device (through Lamina's handler, which counts it).
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/io.h>
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
 #define CMOS_REG 0x10 /* floppy types: does not change while we look */
 
-int main(void)
+static int straddle(int n)
 {
+	int bad = 0;
+
+	if (ioperm(CMOS_INDEX - 1, 3, 1)) {
+		perror("ioprobe: ioperm");
+		return 2;
+	}
+	outb(CMOS_REG, CMOS_INDEX);
+	uint8_t want = inb(CMOS_DATA);
+
+	for (int i = 0; i < n; i++) {
+		outw(CMOS_REG << 8 | 0xff, CMOS_INDEX - 1);
+		bad += inb(CMOS_DATA) != want;
+	}
+	printf("ioprobe: straddle %d word writes, %d read back wrong: %s\n", n, bad,
+	       bad <= n / 10 ? "PASS" : "FAIL");
+	return bad > n / 10;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "straddle"))
+		return straddle(atoi(argv[2]));
 	if (ioperm(CMOS_INDEX, 2, 1)) {
 		perror("ioprobe: ioperm");
 		return 2;

@@ -7,6 +7,12 @@
 # second, idle.
 mmioprobe
 ioprobe
+# Word writes at 0x6f reach into the trapped index port: each must pass
+# through Lamina's handler (counted as an emulated I/O write).
+w1=$(laminactl status | sed -n 's/^emul_io: .* \([0-9]*\) writes$/\1/p')
+ioprobe straddle 100
+w2=$(laminactl status | sed -n 's/^emul_io: .* \([0-9]*\) writes$/\1/p')
+echo "emul: straddling writes counted: $((${w2:-0} - ${w1:-0}))"
 echo "emul: rtc: $(grep -E '^(rtc_time|rtc_date)' /proc/driver/rtc | tr -s ' \t' ' ' | tr '\n' ' ')"
 if hwclock -r >/tmp/hwclock.out 2>&1; then
 	echo "emul: hwclock: $(cat /tmp/hwclock.out)"

@@ -24,7 +24,9 @@
 #                     emulated reads agree
 #   emul/cmos-io      RTC reads through trapped ports: exits_io > 0,
 #                     /proc/driver/rtc and hwclock work, and ioprobe's
-#                     REP INSB / OUTSB (decoded by Lamina) agree with IN
+#                     REP INSB / OUTSB (decoded by Lamina) agree with IN;
+#                     word writes at 0x6f reaching into the trapped index
+#                     port go through Lamina's handler (all 100 counted)
 #   emul/fallback     an instruction Lamina does not emulate (an SSE movd)
 #                     passes through to the device and is counted
 #   emul/guest-tests  status, memprotect and cpuwork still pass; power-off
@@ -123,7 +125,9 @@ fi
 if has $e "$banner" && has $e 'trapping guest I/O ports 0x70-0x71' &&
    has $e '^exits_io: [1-9]' && has $e '^emul_io: [1-9][0-9]* reads, [1-9]' &&
    has $e 'emul: rtc: rtc_time ?: [0-9]{2}:[0-9]{2}:[0-9]{2}' &&
-   has $e 'emul: hwclock: [A-Za-z0-9]' && has $e 'ioprobe: PASS'; then
+   has $e 'emul: hwclock: [A-Za-z0-9]' && has $e 'ioprobe: PASS' &&
+   has $e 'ioprobe: straddle 100 word writes, .*PASS' &&
+   has $e 'emul: straddling writes counted: ([1-9][0-9]{2,})$'; then
 	pass cmos-io
 else
 	fail cmos-io "CMOS port accesses not trapped, or the RTC stopped working" $e
