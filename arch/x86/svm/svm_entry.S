@@ -20,6 +20,11 @@ svm_vmrun:
 	pushq %rsi                      /* regs */
 
 	movq %rdi, %rax
+	/* No NMI from here to VMRUN: after the VMLOAD the CPU holds the
+	 * guest's TR, so an NMI taken in Lamina would run on a stack the
+	 * guest's TSS names.  VMRUN sets GIF; the NMI is then the guest's
+	 * intercepted exit. */
+	clgi
 	GUEST_GPRS load, rsi, rax
 	movq GR_RSI(%rsi), %rsi
 
