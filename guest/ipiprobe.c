@@ -4,7 +4,8 @@
  * would - for the tests of what Lamina does with odd IPIs (an INIT to a
  * running CPU, a SIPI without INIT, IPIs to CPUs that do not exist).
  *
- *   ipiprobe init APICID | sipi APICID VECTOR | fixed APICID VECTOR
+ *   ipiprobe init APICID | sipi APICID VECTOR | fixed APICID VECTOR |
+ *            nmi APICID [COUNT]
  *
  * Pin it with taskset: the ICR belongs to the CPU that writes it.
  */
@@ -24,17 +25,20 @@
 #define ICR_LEVEL (1u << 15)
 #define MODE_FIXED (0u << 8)
 #define MODE_INIT (5u << 8)
+#define MODE_NMI (4u << 8)
 #define MODE_STARTUP (6u << 8)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: ipiprobe init APICID | sipi APICID VECTOR | fixed APICID VECTOR\n");
+	fprintf(stderr, "usage: ipiprobe init APICID | sipi APICID VECTOR | fixed APICID VECTOR | "
+			"nmi APICID [COUNT]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	uint32_t low;
+	unsigned count = 1;
 
 	if (argc < 3)
 		return usage();
@@ -44,6 +48,10 @@ int main(int argc, char **argv)
 		low = MODE_STARTUP | (strtoul(argv[3], NULL, 0) & 0xff);
 	else if (!strcmp(argv[1], "fixed") && argc == 4)
 		low = MODE_FIXED | ICR_ASSERT | (strtoul(argv[3], NULL, 0) & 0xff);
+	else if (!strcmp(argv[1], "nmi") && (argc == 3 || argc == 4)) {
+		low = MODE_NMI | ICR_ASSERT;
+		count = argc == 4 ? strtoul(argv[3], NULL, 0) : 1;
+	}
 	else
 		return usage();
 	uint32_t dest = strtoul(argv[2], NULL, 0);
@@ -59,12 +67,15 @@ int main(int argc, char **argv)
 		perror("ipiprobe: mmap");
 		return 1;
 	}
-	while (apic[APIC_ICR / 4] & ICR_BUSY)
-		;
-	apic[APIC_ICR_HIGH / 4] = dest << 24;
-	apic[APIC_ICR / 4] = low;
-	while (apic[APIC_ICR / 4] & ICR_BUSY)
-		;
-	printf("ipiprobe: sent %s to APIC ID %u (icr %08x)\n", argv[1], dest, low);
+	for (unsigned i = 0; i < count; i++) {
+		while (apic[APIC_ICR / 4] & ICR_BUSY)
+			;
+		apic[APIC_ICR_HIGH / 4] = dest << 24;
+		apic[APIC_ICR / 4] = low;
+		while (apic[APIC_ICR / 4] & ICR_BUSY)
+			;
+		usleep(1000); /* one at a time: NMIs pending together are one */
+	}
+	printf("ipiprobe: sent %u %s to APIC ID %u (icr %08x)\n", count, argv[1], dest, low);
 	return 0;
 }

@@ -35,5 +35,16 @@ taskset -c 0 ipiprobe init "$target"           # INIT to a parked CPU
 laminactl status | grep "^cpu$last"_exits | sed 's/^/smp: parked /'
 echo 1 >$cpus/cpu$last/online || echo "smp: online cpu$last after INIT failed"
 pinned "$last" after-init
+# NMIs the guest sends reach the guest (Linux logs them as unknown); with
+# the target running work, Lamina takes none for its own.
+before=$(dmesg | grep -c 'NMI received for unknown reason')
+level=$(cut -f1 /proc/sys/kernel/printk)
+dmesg -n 1 # keep the console quiet: Linux logs each unknown NMI
+taskset -c "$last" cpuwork 30 >/dev/null &
+taskset -c 0 ipiprobe nmi "$target" 200
+wait
+dmesg -n "$level"
+after=$(dmesg | grep -c 'NMI received for unknown reason')
+echo "smp: guest nmis delivered=$((after - before))"
 echo "smp: final online=$(cat $cpus/online)"
 laminactl status | grep -E '^(cpus|cpu[0-9]+_exits|ipi_emulated):' | sed 's/^/smp: status /'

@@ -19,6 +19,8 @@
 #                     to an absent APIC ID dropped and counted, INIT to a
 #                     parked CPU leaves it waiting for SIPI and the OS can
 #                     start it again; Lamina reports no error
+#   smp/guest-nmi     200 NMIs the guest sends to a busy CPU reach the guest
+#                     (Lamina intercepts NMIs on SVM for its own kicks)
 #   smp/memprotect    Lamina's memory is protected from every CPU
 #   smp/poweroff      power-off with 4 CPUs running ends the run
 #   smp/reboot        a reboot with 4 CPUs comes back up under Lamina
@@ -26,7 +28,7 @@ set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 suite_init smp
-TESTS="online pinned offline-online exits-per-cpu bad-ipi memprotect poweroff reboot"
+TESTS="online pinned offline-online exits-per-cpu bad-ipi guest-nmi memprotect poweroff reboot"
 
 pass() { echo "PASS smp/$1" | tee -a "$out"; }
 fail() { echo "FAIL smp/$1: $2" | tee -a "$out"; tail -n 25 "$SYS/$3.log" 2>/dev/null | sed 's/^/    | /'; }
@@ -104,6 +106,13 @@ if has smp4 "$banner" && has smp4 '^smp: after-sipi cpu3 result='"$ref"' ran_on=
 	pass bad-ipi
 else
 	fail bad-ipi "odd IPIs were not handled as bare hardware does" smp4
+fi
+
+n=$(sed -n 's/^smp: guest nmis delivered=\([0-9]*\)$/\1/p' "$SYS/smp4.log")
+if has smp4 "$banner" && [ "${n:-0}" -ge 150 ] && has smp4 '^smp: final online=0-3$'; then
+	pass guest-nmi
+else
+	fail guest-nmi "the guest's NMIs did not reach it (${n:-none} of 200 seen)" smp4
 fi
 
 if has smp4 "$banner" && has smp4 'memprobe: PASS'; then
