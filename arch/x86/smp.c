@@ -224,7 +224,7 @@ static struct vcpu *new_vcpu(unsigned id, u32 apic_id)
  * guest's SIPI. */
 static bool start_ap(struct bringup *b, u32 apic_id)
 {
-	static struct ap_start s;
+	struct ap_start *s;
 	struct vcpu *v;
 	void *stack;
 	u8 vector = b->page >> PAGE_SHIFT;
@@ -235,22 +235,27 @@ static bool start_ap(struct bringup *b, u32 apic_id)
 	stack = page_alloc(AP_STACK_PAGES);
 	if (!v || !stack)
 		return false;
-	s = (struct ap_start){ .v = v, .progress = AP_SENT };
+	/* Its own, at the stack's far end: an AP that arrives after its time
+	 * limit must not take over the next AP's vCPU. */
+	s = stack;
+	*s = (struct ap_start){ .v = v, .progress = AP_SENT };
 	b->params->stack_top = (u64)stack + AP_STACK_PAGES * PAGE_SIZE;
-	b->params->arg = (u64)&s;
+	b->params->arg = (u64)s;
 
 	apic_send_ipi(apic_id, IPI_INIT << ICR_MODE_SHIFT | ICR_ASSERT | ICR_LEVEL);
 	delay_ns(INIT_DELAY_NS);
-	for (unsigned sipi = 0; sipi < 2 && s.progress == AP_SENT; sipi++) {
+	for (unsigned sipi = 0; sipi < 2 && s->progress == AP_SENT; sipi++) {
 		apic_send_ipi(apic_id, IPI_STARTUP << ICR_MODE_SHIFT | vector);
 		delay_ns(SIPI_DELAY_NS);
 	}
-	if (!wait_progress(&s, AP_SENT, AP_ARRIVE_NS)) {
+	if (!wait_progress(s, AP_SENT, AP_ARRIVE_NS) ||
+	    !wait_progress(s, AP_ARRIVED, AP_READY_NS) || s->progress != AP_READY) {
 		pr_warn("cpu with APIC ID %u did not start", apic_id);
-		return false; /* its stack and vCPU stay allocated: it may yet run */
-	}
-	if (!wait_progress(&s, AP_ARRIVED, AP_READY_NS) || s.progress != AP_READY)
+		/* Back to waiting for a SIPI, before the trampoline page is
+		 * given back; its stack and vCPU stay allocated. */
+		apic_send_ipi(apic_id, IPI_INIT << ICR_MODE_SHIFT | ICR_ASSERT | ICR_LEVEL);
 		return false;
+	}
 	vcpus[nr_vcpus] = v;
 	__atomic_store_n(&nr_vcpus, nr_vcpus + 1, __ATOMIC_RELEASE);
 	return true;
