@@ -133,9 +133,17 @@ void smp_flush_guest_tlbs(struct vcpu *self)
 		if (wait)
 			kick(t);
 	}
-	for (unsigned i = 0; wait && i < nr_vcpus; i++)
-		while (vcpus[i]->flush_tlb && vcpus[i]->state == VCPU_RUNNING)
+	for (unsigned i = 0; wait && i < nr_vcpus; i++) {
+		while (vcpus[i]->flush_tlb && vcpus[i]->state == VCPU_RUNNING) {
+			/* Another CPU may be here at the same time, waiting
+			 * for this one: take its request while waiting. */
+			if (self->flush_tlb) {
+				self->backend->flush_guest_tlb(self);
+				__atomic_store_n(&self->flush_tlb, 0, __ATOMIC_RELEASE);
+			}
 			cpu_relax();
+		}
+	}
 }
 
 /* The AP's first C code, on its own stack and Lamina's page tables. */
