@@ -215,7 +215,7 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 	if (simd_vcpu_init(v) || hv_backend->vcpu_init(v))
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
-	smp_start_cpus(&boot_info);
+	smp_start_cpus(&boot_info, options.max_cpus);
 	/* With other CPUs, the guest's INIT and SIPI go through Lamina. */
 	if (nr_vcpus > 1 && apic_intercept_init_sipi())
 		fail("cannot intercept the guest's INIT and startup IPIs");

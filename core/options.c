@@ -365,6 +365,17 @@ static int set_diskbuf(struct word val, struct options *o)
 	return 0;
 }
 
+/* cpus=<n>: run at most n CPUs, the boot CPU included (1..MAX_CPUS). */
+static int set_cpus(struct word val, struct options *o)
+{
+	u64 n;
+
+	if (!parse_number(val, &n, false) || !n || n > OPT_MAX_CPUS)
+		return -EINVAL;
+	o->max_cpus = n;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct word val, struct options *o);
@@ -385,6 +396,7 @@ static const struct {
 	{ "salt", set_salt, false },
 	{ "iterations", set_iterations, false },
 	{ "diskbuf", set_diskbuf, false },
+	{ "cpus", set_cpus, false },
 };
 
 static int find_option(struct word key)

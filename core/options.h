@@ -67,6 +67,7 @@ struct options {
 	bool selftest_fault;       /* selftest=fault: crash on purpose (checks the report) */
 	struct opt_trap traps[OPT_MAX_TRAPS]; /* trap= (diagnostics, repeatable) */
 	unsigned nr_traps;
+	unsigned max_cpus;         /* cpus=<n>: CPUs to run, 0: all */
 	u32 pci_watch;             /* pciwatch=<vendor>:<device> (vendor << 16 | device), 0: none */
 	struct opt_disk disks[OPT_MAX_DISKS]; /* encrypt= (repeatable) */
 	unsigned nr_disks;
@@ -75,6 +76,7 @@ struct options {
 	char taken[256];           /* the options as understood, for the banner */
 };
 
+#define OPT_MAX_CPUS 64 /* MAX_CPUS, core/vcpu.h */
 #define OPT_REGION_DEFAULT (32 * MiB)
 #define OPT_REGION_MIN (8 * MiB)
 #define OPT_REGION_MAX (1024 * MiB)

@@ -19,6 +19,7 @@
 #include "boot/bootinfo.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/options.h"
 #include "core/string.h"
 #include "core/time.h"
 #include "core/vcpu.h"
@@ -207,10 +208,11 @@ static u64 trampoline_page(const struct boot_info *bi)
 
 struct bringup {
 	const struct boot_info *bi;
+	unsigned limit; /* CPUs to run at most (cpus=) */
 	u32 boot_apic_id;
 	u64 page;
 	struct ap_trampoline_params *params;
-	unsigned started, failed, hidden;
+	unsigned started, failed, over_limit, hidden;
 };
 
 static struct vcpu *new_vcpu(unsigned id, u32 apic_id)
@@ -276,22 +278,27 @@ static bool bring_up_or_hide(const struct madt_cpu *cpu, void *ctx)
 
 	if (cpu->apic_id == b->boot_apic_id)
 		return false;
-	if (cpu->enabled && b->params && start_ap(b, cpu->apic_id)) {
+	if (cpu->enabled && nr_vcpus >= b->limit) {
+		b->over_limit++;
+	} else if (cpu->enabled && b->params && start_ap(b, cpu->apic_id)) {
 		b->started++;
 		return false;
-	}
-	if (cpu->enabled)
+	} else if (cpu->enabled) {
 		b->failed++;
-	else if (!cpu->online_capable)
+	} else if (!cpu->online_capable) {
 		return false;
+	}
 	b->hidden++;
 	return true;
 }
 
-void smp_start_cpus(const struct boot_info *bi)
+_Static_assert(OPT_MAX_CPUS == MAX_CPUS, "cpus= accepts what vcpus[] holds");
+
+void smp_start_cpus(const struct boot_info *bi, unsigned max_cpus)
 {
 	struct acpi_header *madt = acpi_find_table(acpi_find_rsdp(bi->acpi_rsdp), "APIC");
-	struct bringup b = { .bi = bi, .boot_apic_id = apic_id() };
+	struct bringup b = { .bi = bi, .limit = max_cpus ? max_cpus : MAX_CPUS,
+			     .boot_apic_id = apic_id() };
 	u8 saved[PAGE_SIZE];
 	u64 cr3 = 0;
 
@@ -324,5 +331,6 @@ void smp_start_cpus(const struct boot_info *bi)
 	}
 	pr_info("cpus: %u running under Lamina (boot CPU APIC ID %u)", nr_vcpus, b.boot_apic_id);
 	if (b.hidden)
-		pr_warn("%u CPUs hidden from the guest (%u failed to start)", b.hidden, b.failed);
+		pr_warn("%u CPUs hidden from the guest (%u failed to start, %u beyond cpus=%u)",
+			b.hidden, b.failed, b.over_limit, b.limit);
 }

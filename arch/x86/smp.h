@@ -7,9 +7,10 @@ struct boot_info;
 struct vcpu;
 
 /* Brings every CPU of the ACPI MADT but the boot CPU (vcpus[0], already
- * registered) under Lamina, each waiting for the guest's startup IPI, and
- * marks disabled in the MADT the CPUs that did not come up. */
-void smp_start_cpus(const struct boot_info *bi);
+ * registered) under Lamina, up to max_cpus in all (0: no limit), each
+ * waiting for the guest's startup IPI, and marks disabled in the MADT the
+ * CPUs that did not come up or were left out. */
+void smp_start_cpus(const struct boot_info *bi, unsigned max_cpus);
 
 /* v's CPU got INIT (VT-x: an INIT exit; SVM: the guest's INIT IPI,
  * emulated): it waits for a startup IPI, as on bare metal. */

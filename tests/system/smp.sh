@@ -6,6 +6,8 @@
 #
 # Boots (serial logs in $BUILD/system/smp/<boot>.log), one at a time:
 #   smp4     -smp 4, guest.test=smp,memprotect (guest/tests/smp.sh)
+#   limit4   -smp 4 with Lamina's cpus=2: the two CPUs it leaves out are
+#            hidden from the guest in the MADT
 #   reboot4  -smp 4 with a scratch disk, QEMU restarts the machine on a
 #            reset: the guest reboots once (guest/tests/smpreboot.sh) and
 #            powers off after the second boot
@@ -24,11 +26,13 @@
 #   smp/memprotect    Lamina's memory is protected from every CPU
 #   smp/poweroff      power-off with 4 CPUs running ends the run
 #   smp/reboot        a reboot with 4 CPUs comes back up under Lamina
+#   smp/limit         cpus=2: Lamina runs 2 CPUs, the guest sees exactly
+#                     those 2 (a CPU Lamina does not run never reaches it)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 suite_init smp
-TESTS="online pinned offline-online exits-per-cpu bad-ipi guest-nmi memprotect poweroff reboot"
+TESTS="online pinned offline-online exits-per-cpu bad-ipi guest-nmi memprotect poweroff reboot limit"
 
 pass() { echo "PASS smp/$1" | tee -a "$out"; }
 fail() { echo "FAIL smp/$1: $2" | tee -a "$out"; tail -n 25 "$SYS/$3.log" 2>/dev/null | sed 's/^/    | /'; }
@@ -38,11 +42,12 @@ if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
 	exit 0
 fi
 
-# boot NAME "GUEST PARAMETERS" qemu-run args...
+# boot NAME "LAMINA OPTIONS" "GUEST PARAMETERS" qemu-run args...
 boot() {
-	local name=$1 params=$2
-	shift 2
-	if ! tools/mkiso.sh -o "$SYS/$name.iso" -m lamina -l "" -c "$params" >"$SYS/$name.mkiso" 2>&1; then
+	local name=$1 opts=$2 params=$3
+	shift 3
+	if ! tools/mkiso.sh -o "$SYS/$name.iso" -m lamina -l "$opts" -c "$params" \
+		>"$SYS/$name.mkiso" 2>&1; then
 		cp "$SYS/$name.mkiso" "$SYS/$name.log"
 		echo 3 >"$SYS/$name.status"
 		return
@@ -52,10 +57,11 @@ boot() {
 }
 
 if [ "${1:-}" != --judge ]; then
-	boot smp4 "guest.test=smp,memprotect guest.end=poweroff" -t 420 -s 4
+	boot smp4 "" "guest.test=smp,memprotect guest.end=poweroff" -t 420 -s 4
 	truncate -s 1M "$SYS/reboot4.img"
-	boot reboot4 "guest.test=smpreboot guest.end=poweroff" -t 420 -s 4 --reboot \
+	boot reboot4 "" "guest.test=smpreboot guest.end=poweroff" -t 420 -s 4 --reboot \
 		-d "$SYS/reboot4.img"
+	boot limit4 "cpus=2" "guest.test=cpus,status guest.end=poweroff" -t 300 -s 4
 fi
 
 has() { grep -qE -- "$2" "$SYS/$1.log"; }
@@ -133,4 +139,12 @@ if [ "$(st reboot4)" = 0 ] && has reboot4 '^smpreboot: first boot online=0-3, re
 	pass reboot
 else
 	fail reboot "the reboot did not come back up under Lamina with 4 CPUs (status $(st reboot4))" reboot4
+fi
+
+if [ "$(st limit4)" = 0 ] && has limit4 'lamina: cpus: 2 running under Lamina' &&
+   has limit4 'lamina: warning: 2 CPUs hidden from the guest \(0 failed to start, 2 beyond cpus=2\)' &&
+   has limit4 '^cpus: online=0-1 nproc=2$' && has limit4 '^cpus: 2$'; then
+	pass limit
+else
+	fail limit "cpus=2 on 4 CPUs: Lamina or the guest did not run exactly 2 (status $(st limit4))" limit4
 fi

@@ -142,6 +142,23 @@ static void pciwatch_values(void **state)
 	assert_int_not_equal(options_parse("pciwatch", &o), 0);
 }
 
+static void cpus_values(void **state)
+{
+	struct options o;
+
+	(void)state;
+	assert_int_equal(options_parse("", &o), 0);
+	assert_int_equal(o.max_cpus, 0); /* all */
+	assert_int_equal(options_parse("cpus=1", &o), 0);
+	assert_int_equal(o.max_cpus, 1);
+	assert_int_equal(options_parse("cpus=64", &o), 0);
+	assert_int_equal(o.max_cpus, 64);
+	assert_int_not_equal(options_parse("cpus=0", &o), 0);
+	assert_int_not_equal(options_parse("cpus=65", &o), 0);
+	assert_int_not_equal(options_parse("cpus=2x", &o), 0);
+	assert_int_not_equal(options_parse("cpus", &o), 0);
+}
+
 static void trap_values(void **state)
 {
 	struct options o;
@@ -276,6 +293,7 @@ int main(void)
 		cmocka_unit_test_setup(boot_values, setup),
 		cmocka_unit_test_setup(unknown_is_reported_not_fatal, setup),
 		cmocka_unit_test_setup(pciwatch_values, setup),
+		cmocka_unit_test_setup(cpus_values, setup),
 		cmocka_unit_test_setup(trap_values, setup),
 		cmocka_unit_test_setup(encrypt_targets, setup),
 		cmocka_unit_test_setup(keys_are_parsed_and_hidden, setup),
