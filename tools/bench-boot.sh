@@ -114,11 +114,7 @@ for i in $(seq 1 "$runs"); do
 	done
 done
 
-median() {
-	tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
-		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. tools/bench-lib.sh
 minimum() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | head -n 1 | grep . || echo -; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx\n", a / b }'; }
 

@@ -58,11 +58,7 @@ for i in $(seq 1 "$runs"); do
 	done
 done
 
-median() {
-	tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
-		      else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. tools/bench-lib.sh
 # How many times slower than bare (throughput: bare / kind).
 slowdown() { awk -v b="$1" -v k="$2" 'BEGIN { if (b == "-" || k == "-" || k == 0) print "-"; else printf "%.2fx\n", b / k }'; }
 
@@ -73,8 +69,8 @@ printf '%-24s %10s %10s %10s %10s   %s\n' test bare lamina mediated encrypted "s
 for t in "seq-write:1 MiB seq write MB/s" "seq-read:1 MiB seq read MB/s" \
 	 "rand-write:4 KiB rand write IOPS" "rand-read:4 KiB rand read IOPS"; do
 	k=${t%%:*} label=${t#*:}
-	b=$(median "${samples[bare $k]:-}") l=$(median "${samples[lamina $k]:-}")
-	m=$(median "${samples[mediated $k]:-}") e=$(median "${samples[encrypted $k]:-}")
+	b=$(median "${samples[bare $k]:-}" 1) l=$(median "${samples[lamina $k]:-}" 1)
+	m=$(median "${samples[mediated $k]:-}" 1) e=$(median "${samples[encrypted $k]:-}" 1)
 	printf '%-24s %10s %10s %10s %10s   %s / %s / %s\n' "$label" "$b" "$l" "$m" "$e" \
 		"$(slowdown "$b" "$l")" "$(slowdown "$b" "$m")" "$(slowdown "$b" "$e")"
 done
