@@ -12,6 +12,8 @@
 #   -s N            CPUs (default 1)
 #   -d IMG          attach a raw disk image (IDE on pc, AHCI on q35);
 #                   repeat for more disks (BIOS drives 0x80, 0x81, ...)
+#   --drive-opts O  more -drive options for every disk, e.g. a slow disk:
+#                   throttling.bps-write=16000000
 #   --cpu MODEL     -cpu value (default qemu64,+svm,+npt)
 #   --kvm           use KVM when /dev/kvm offers nested SVM/VMX (else TCG)
 #   --uefi          boot with OVMF instead of SeaBIOS
@@ -33,9 +35,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 iso='' log='' timeout=180 machine=pc mem=1024 smp=1 cpu=qemu64,+svm,+npt
 kvm=0 uefi=0 tee=0 until='' grace=1 interactive=0
-stamps=() extra=() disks=()
+stamps=() extra=() disks=() drive_opts=''
 
-usage() { sed -n '2,28s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,30s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	-m) mem=$2; shift 2 ;;
 	-s) smp=$2; shift 2 ;;
 	-d) disks+=("$2"); shift 2 ;;
+	--drive-opts) drive_opts=",$2"; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--kvm) kvm=1; shift ;;
 	--uefi) uefi=1; shift ;;
@@ -92,10 +95,10 @@ if [ "$uefi" = 1 ]; then
 fi
 for n in "${!disks[@]}"; do
 	if [ "$machine" = q35 ]; then
-		args+=(-drive "file=${disks[$n]},format=raw,if=none,id=d$n"
+		args+=(-drive "file=${disks[$n]},format=raw,if=none,id=d$n$drive_opts"
 		       -device "ide-hd,drive=d$n,bus=ide.$n")
 	else
-		args+=(-drive "file=${disks[$n]},format=raw,if=ide,index=$n,media=disk")
+		args+=(-drive "file=${disks[$n]},format=raw,if=ide,index=$n,media=disk$drive_opts")
 	fi
 done
 

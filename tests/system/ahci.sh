@@ -90,8 +90,11 @@ if [ "$judge" = 0 ]; then
 	rm -f "$A" "$B"
 	truncate -s 128M "$A" "$B"
 	# The write boot gives the port a 256 KiB shadow pool: commands are split
-	# into 64 KiB pieces and wait for shadow.
-	boot write guest.test=ahci-write,status diskbuf=256K 1
+	# into 64 KiB pieces and wait for shadow.  The disks are slow (QEMU
+	# throttles writes) so that many commands are in the device at once and
+	# waiting happens whatever the host's speed.
+	boot write guest.test=ahci-write,status diskbuf=256K 1 \
+		--drive-opts throttling.bps-write=16000000
 	# The read boot has two CPUs: the port's registers trapped on either.
 	boot read guest.test=ahci-read,ahci-hostile,status encrypt=ahci:2 2
 	# Killed 4 s into a storm of fsync'ed file writes; without NCQ (READ/
