@@ -16,13 +16,15 @@ const struct vcpu_backend *hv_backend;
 size_t status_format(char *buf, size_t size)
 {
 	struct textbuf tb = { buf, size, 0 };
-	u64 total = 0, per_reason[EXIT_REASON_COUNT] = { 0 };
+	u64 total = 0, per_reason[EXIT_REASON_COUNT] = { 0 }, cycles[EXIT_REASON_COUNT] = { 0 };
 	u64 up_ms = time_ns() / 1000000;
 
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		total += vcpus[i]->exits_total;
-		for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+		for (unsigned r = 0; r < EXIT_REASON_COUNT; r++) {
 			per_reason[r] += vcpus[i]->exits[r];
+			cycles[r] += vcpus[i]->exit_cycles[r];
+		}
 	}
 	textbuf_printf(&tb, "version: %s\n", LAMINA_VERSION);
 	textbuf_printf(&tb, "backend: %s\n", hv_backend->name);
@@ -43,6 +45,11 @@ size_t status_format(char *buf, size_t size)
 		if (per_reason[r])
 			textbuf_printf(&tb, "exits_%s: %llu\n", exit_reason_names[r],
 				       (unsigned long long)per_reason[r]);
+	/* Time in Lamina's handlers only: the world switch is not in it. */
+	for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+		if (per_reason[r])
+			textbuf_printf(&tb, "handling_%s: %llu ns per exit\n", exit_reason_names[r],
+				       (unsigned long long)(tsc_to_ns(cycles[r]) / per_reason[r]));
 	textbuf_printf(&tb, "guard_blocked_reads: %llu\n", (unsigned long long)guard_stats.reads);
 	textbuf_printf(&tb, "guard_blocked_writes: %llu\n", (unsigned long long)guard_stats.writes);
 	textbuf_printf(&tb, "guard_blocked_fetches: %llu\n",

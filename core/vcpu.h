@@ -156,6 +156,8 @@ struct vcpu {
 	struct xstate_area *simd_area;
 	u64 exits[EXIT_REASON_COUNT];
 	u64 exits_total;
+	/* TSC cycles Lamina spent handling each kind of exit. */
+	u64 exit_cycles[EXIT_REASON_COUNT];
 };
 
 #define VCPU_REQ_INIT BIT(0)

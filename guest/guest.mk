@@ -12,7 +12,7 @@
 # -M q35 -m 2048 -s 4).
 
 GUEST_DIR   := $(BUILD)/guest
-GUEST_PROGS := memprobe cpuwork dio fpstate mmioprobe ioprobe ipiprobe ahciio ahcibad diskio idebad
+GUEST_PROGS := memprobe cpuwork dio fpstate mmioprobe ioprobe ipiprobe ahciio ahcibad diskio idebad exitcost
 GUEST_BINS  := $(addprefix $(GUEST_DIR)/bin/,$(GUEST_PROGS))
 GUEST_KERNEL := $(GUEST_DIR)/vmlinuz
 GUEST_INITRD := $(GUEST_DIR)/initrd.img

@@ -220,7 +220,10 @@ void __noreturn vcpu_loop(struct vcpu *v)
 		/* A fault on a trapped device page is an MMIO exit. */
 		if (e.reason == EXIT_NESTED_FAULT && mmio_claims(e.fault.gpa))
 			e.reason = EXIT_MMIO;
+		u64 start = rdtsc();
+
 		vcpu_count_exit(v, e.reason);
 		handle_exit(v, &e);
+		v->exit_cycles[e.reason] += rdtsc() - start;
 	}
 }

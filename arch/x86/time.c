@@ -39,12 +39,15 @@ void time_init(void)
 	}
 }
 
-u64 time_ns(void)
+u64 tsc_to_ns(u64 ticks)
 {
 	if (!tsc_khz)
 		return 0;
-	u64 ticks = rdtsc() - tsc_start;
-
 	/* ticks * 1e6 / khz without overflow for ~centuries at GHz rates */
 	return ticks / tsc_khz * 1000000 + (ticks % tsc_khz) * 1000000 / tsc_khz;
+}
+
+u64 time_ns(void)
+{
+	return tsc_to_ns(rdtsc() - tsc_start);
 }
