@@ -15,10 +15,12 @@
  *   diskio tag LBA COUNT
  *       COUNT sectors to stdout, each naming its LBA ("lamina-sector N"),
  *       the rest pseudo-random: misplaced sectors show on the host.
- *   diskio bench DEV OFF_MIB LEN_MIB SECONDS
+ *   diskio bench DEV OFF_MIB LEN_MIB SECONDS [TEST]
  *       sequential 1 MiB writes and reads over the region, then 4 KiB
- *       random writes and reads for SECONDS each; prints
- *       "diskio <test> <value> <unit>" lines (MB/s, IOPS).
+ *       random writes and reads for SECONDS each, or only TEST (seq-write,
+ *       seq-read, rand-write, rand-read); prints
+ *       "diskio <test> <value> <unit> <requests> requests" lines (MB/s,
+ *       IOPS).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -106,9 +108,9 @@ static int randwrite(const char *dev, long off_mib, long len_mib, long count, lo
 	return close(fd) || close(mfd);
 }
 
-static void report(const char *test, double value, const char *unit)
+static void report(const char *test, double value, const char *unit, long requests)
 {
-	printf("diskio %s %.1f %s\n", test, value, unit);
+	printf("diskio %s %.1f %s %ld requests\n", test, value, unit, requests);
 	fflush(stdout);
 }
 
@@ -124,7 +126,7 @@ static void bench_seq(int fd, off_t base, long len_mib, int write)
 		xfer(fd, buf, MIB, base + i * MIB, write);
 	if (write)
 		fdatasync(fd);
-	report(write ? "seq-write" : "seq-read", len_mib / (now() - t), "MB/s");
+	report(write ? "seq-write" : "seq-read", len_mib / (now() - t), "MB/s", len_mib);
 	free(buf);
 }
 
@@ -140,24 +142,33 @@ static void bench_rand(int fd, off_t base, long len_mib, double seconds, int wri
 		for (int k = 0; k < 16; k++, n++)
 			xfer(fd, buf, BLK, base + (off_t)(rng() % blocks) * BLK, write);
 	}
-	report(write ? "rand-write" : "rand-read", n / (now() - t), "IOPS");
+	report(write ? "rand-write" : "rand-read", n / (now() - t), "IOPS", n);
 	free(buf);
 }
 
-static int bench(const char *dev, long off_mib, long len_mib, double seconds)
+/* All four tests, or only `only`. */
+static int bench(const char *dev, long off_mib, long len_mib, double seconds, const char *only)
 {
-	int fd = open(dev, O_RDWR | O_DIRECT);
+	static const char *const tests[] = { "seq-write", "seq-read", "rand-write", "rand-read" };
+	int fd = open(dev, O_RDWR | O_DIRECT), ran = 0;
 
 	if (fd < 0) {
 		perror("diskio: open");
 		return 1;
 	}
 	rng_state = 42;
-	bench_seq(fd, off_mib * MIB, len_mib, 1);
-	bench_seq(fd, off_mib * MIB, len_mib, 0);
-	bench_rand(fd, off_mib * MIB, len_mib, seconds, 1);
-	bench_rand(fd, off_mib * MIB, len_mib, seconds, 0);
-	return close(fd);
+	for (int i = 0; i < 4; i++) {
+		if (only && strcmp(only, tests[i]))
+			continue;
+		if (i < 2)
+			bench_seq(fd, off_mib * MIB, len_mib, i == 0);
+		else
+			bench_rand(fd, off_mib * MIB, len_mib, seconds, i == 2);
+		ran++;
+	}
+	if (!ran)
+		fprintf(stderr, "diskio: no test %s\n", only);
+	return close(fd) || !ran;
 }
 
 /* ATA PASS-THROUGH (16) with an LBA48 task file; 0, or 3 when the
@@ -252,12 +263,13 @@ int main(int argc, char **argv)
 	if (argc == 8 && !strcmp(argv[1], "randwrite"))
 		return randwrite(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]),
 				 atol(argv[6]), argv[7]);
-	if (argc == 6 && !strcmp(argv[1], "bench"))
-		return bench(argv[2], atol(argv[3]), atol(argv[4]), atof(argv[5]));
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "bench"))
+		return bench(argv[2], atol(argv[3]), atol(argv[4]), atof(argv[5]),
+			     argc == 7 ? argv[6] : NULL);
 	fprintf(stderr, "usage: diskio randwrite DEV OFF_MIB LEN_MIB COUNT SEED MIRROR\n"
 			"       diskio pio-read|pio-write DEV LBA COUNT\n"
 			"       diskio ata-nodata DEV COMMAND\n"
 			"       diskio tag LBA COUNT\n"
-			"       diskio bench DEV OFF_MIB LEN_MIB SECONDS\n");
+			"       diskio bench DEV OFF_MIB LEN_MIB SECONDS [TEST]\n");
 	return 2;
 }

@@ -7,8 +7,8 @@ CHECK_TARGETS += check-ahci
 check-ahci: system-prereqs $(BUILD)/lamina-disk
 	@BUILD=$(BUILD) RESULTS=$(RESULTS) tests/system/ahci.sh
 
-# make bench-ahci: the AHCI mediator's cost (tools/bench-ahci.sh).
+# make bench-ahci: the AHCI mediator's cost (tools/bench-disk.sh -c ahci).
 BENCH_TARGETS += bench-ahci
 .PHONY: bench-ahci
-bench-ahci: system-prereqs
-	@BUILD=$(BUILD) tools/bench-ahci.sh
+bench-ahci: $(BUILD)/lamina.elf guest
+	@BUILD=$(BUILD) tools/bench-disk.sh -c ahci

@@ -21,4 +21,4 @@ check-ide-vmx: vmx-prereqs $(BUILD)/lamina-disk
 BENCH_TARGETS += bench-disk
 .PHONY: bench-disk
 bench-disk: $(BUILD)/lamina.elf guest
-	@BUILD=$(BUILD) tools/bench-disk.sh
+	@BUILD=$(BUILD) tools/bench-disk.sh -c ide

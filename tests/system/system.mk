@@ -29,3 +29,9 @@ BENCH_TARGETS += bench-boot
 .PHONY: bench-boot
 bench-boot: $(BUILD)/lamina.elf guest
 	@BUILD=$(BUILD) tools/bench-boot.sh
+
+# `make bench`: one exit's cost per kind (tools/bench-exits.sh).
+BENCH_TARGETS += bench-exits
+.PHONY: bench-exits
+bench-exits: $(BUILD)/lamina.elf guest
+	@BUILD=$(BUILD) tools/bench-exits.sh
