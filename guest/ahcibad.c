@@ -3,7 +3,7 @@
  * PRD points into Lamina's region, then one whose command table is there,
  * then a good read with the port's FIS receive area in Lamina's region.
  *
- *   ahcibad PCI-ADDRESS PORT HIDDEN-BASE
+ *   ahcibad PCI-ADDRESS PORT HIDDEN-BASE [SEED OFFSET_MIB SIZE_MIB]
  *
  * Run as root after unbinding the kernel's ahci driver from the controller
  * (the program then owns port PORT): it maps ABAR through /dev/mem (boot
@@ -16,6 +16,14 @@
  * device writes into the hidden memory).  Exit status 0 when the first two
  * failed and the third completed (Lamina gave the device another FIS
  * area).
+ *
+ * With SEED..., then one large transfer each way: SIZE_MIB of ahciio's
+ * pattern (pattern.h) written at OFFSET_MIB with a single WRITE DMA EXT,
+ * read back with a single READ DMA EXT into another buffer and checked.
+ * The buffers are described with PRDs of many sizes the HBA allows: odd
+ * byte counts that split sectors, a few bytes, single pages, and
+ * physically contiguous runs of up to 4 MiB (transparent huge pages).
+ * Prints "ahcibad: large write|read of N KiB in P PRDs: ok" or why not.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -27,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pattern.h"
+
 #define PORT_REGS(p) (0x100 + (p) * 0x80)
 enum { CLB = 0x00, CLBU = 0x04, FB = 0x08, FBU = 0x0c, IS = 0x10, CMD = 0x18, TFD = 0x20,
        SERR = 0x30, CI = 0x38 };
@@ -35,6 +45,8 @@ enum { CLB = 0x00, CLBU = 0x04, FB = 0x08, FBU = 0x0c, IS = 0x10, CMD = 0x18, TF
 #define CMD_FR 0x4000
 #define CMD_CR 0x8000
 #define IS_TFES (1u << 30)
+#define PRD_MAX (4u << 20) /* bytes one PRD can describe */
+#define TABLE_HEAD 0x80
 
 static volatile uint32_t *port;
 
@@ -124,6 +136,135 @@ static int issue(const char *name, uint32_t *cl, uint64_t table, uint8_t *table_
 	return rd(CI) & 1 ? 2 : 1;
 }
 
+/* Memory locked in place, backed by huge pages where the kernel can, so
+ * runs of it are physically contiguous. */
+static uint8_t *locked_alloc(size_t len)
+{
+	size_t huge = 2u << 20, size = (len + huge - 1) / huge * huge;
+	uint8_t *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (raw == MAP_FAILED)
+		return NULL;
+	uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+	madvise(p, size, MADV_HUGEPAGE);
+	memset(p, 0, size);
+	return mlock(p, size) ? NULL : p;
+}
+
+/* Bytes from p on that are physically contiguous, at most `max`. */
+static size_t contiguous(uint8_t *p, size_t max)
+{
+	uint64_t pa = phys_of(p);
+	size_t n = 4096 - (uintptr_t)p % 4096;
+
+	while (n < max && phys_of(p + n) == pa + n)
+		n += 4096;
+	return n < max ? n : max;
+}
+
+/* PRDs for buf[0, len): first a stretch in odd sizes (even byte counts
+ * are all the HBA asks for), then contiguous runs as long as allowed.
+ * The number of PRDs, 0 when more than `max` were needed. */
+static unsigned build_prds(uint32_t *prd, unsigned max, uint8_t *buf, size_t len)
+{
+	static const size_t odd[] = { 1000, 24, 2, 510, 3584, 4096, 1536, 8192, 65536 };
+	size_t off = 0;
+	unsigned n = 0;
+
+	while (off < len) {
+		size_t want = n < 3 * 9 ? odd[n % 9] : PRD_MAX;
+		size_t run = contiguous(buf + off, want < len - off ? want : len - off);
+		uint64_t pa = phys_of(buf + off);
+
+		if (n == max || !pa)
+			return 0;
+		prd[4 * n] = (uint32_t)pa;
+		prd[4 * n + 1] = pa >> 32;
+		prd[4 * n + 2] = 0;
+		prd[4 * n + 3] = run - 1;
+		off += run;
+		n++;
+	}
+	return n;
+}
+
+/* One READ/WRITE DMA EXT of buf[0, len) at `lba` in slot 0, its table at
+ * `table` (contiguous for `table_len` bytes).  0 when it completed. */
+static int large_command(int write, uint32_t *cl, uint8_t *table, size_t table_len,
+			 uint8_t *buf, size_t len, uint64_t lba)
+{
+	unsigned max = (table_len - TABLE_HEAD) / 16;
+	unsigned n = build_prds((uint32_t *)(table + TABLE_HEAD), max, buf, len);
+	uint64_t sectors = len / SECTOR, pa = phys_of(table);
+	const char *name = write ? "write" : "read";
+	uint32_t is, tfd;
+
+	if (!n || !pa || sectors > 65536) {
+		printf("ahcibad: large %s: cannot describe %zu KiB in %u PRDs\n", name, len / 1024,
+		       max);
+		return 1;
+	}
+	memset(table, 0, TABLE_HEAD);
+	table[0] = 0x27;
+	table[1] = 0x80;
+	table[2] = write ? 0x35 : 0x25;
+	for (int i = 0; i < 3; i++) {
+		table[4 + i] = lba >> (8 * i);
+		table[8 + i] = lba >> (8 * (i + 3));
+	}
+	table[7] = 0x40;
+	table[12] = sectors;
+	table[13] = sectors >> 8;
+	memset(cl, 0, 32);
+	cl[0] = 5 | (write ? 1u << 6 : 0) | n << 16;
+	cl[2] = (uint32_t)pa;
+	cl[3] = pa >> 32;
+	__sync_synchronize();
+	wr(CI, 1);
+	for (int i = 0; i < 20000 && (rd(CI) & 1) && !(rd(IS) & IS_TFES); i++)
+		sleep_ms(1);
+	is = rd(IS);
+	tfd = rd(TFD);
+	if ((rd(CI) & 1) || (is & IS_TFES) || (tfd & 1)) {
+		printf("ahcibad: large %s of %zu KiB in %u PRDs: failed (PxIS %#x, PxTFD %#x, "
+		       "PxCI %#x)\n", name, len / 1024, n, is, tfd, rd(CI));
+		return 1;
+	}
+	printf("ahcibad: large %s of %zu KiB in %u PRDs: ok\n", name, len / 1024, n);
+	return 0;
+}
+
+/* The large transfer both ways; 0 when the data read back is the pattern. */
+static int large_transfer(uint32_t *cl, uint64_t seed, uint64_t off_mib, uint64_t mib)
+{
+	size_t len = mib << 20, table_len = 2u << 20;
+	uint8_t *out = locked_alloc(len), *in = locked_alloc(len + 4096);
+	uint8_t *table = locked_alloc(table_len);
+	uint64_t lba = (off_mib << 20) / SECTOR;
+
+	if (!out || !in || !table) {
+		printf("ahcibad: large: no memory\n");
+		return 1;
+	}
+	table_len = contiguous(table, table_len);
+	for (size_t i = 0; i < len; i += SECTOR)
+		fill_sector(out + i, seed, lba + i / SECTOR);
+	/* The read's buffer starts off a sector boundary in its page. */
+	in += 520;
+	if (large_command(1, cl, table, table_len, out, len, lba) ||
+	    large_command(0, cl, table, table_len, in, len, lba))
+		return 1;
+	for (size_t i = 0; i < len; i += SECTOR)
+		if (memcmp(in + i, out + i, SECTOR)) {
+			printf("ahcibad: large read: sector %llu differs\n",
+			       (unsigned long long)(lba + i / SECTOR));
+			return 1;
+		}
+	printf("ahcibad: large: %llu MiB read back right\n", (unsigned long long)mib);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char path[128];
@@ -134,8 +275,8 @@ int main(int argc, char **argv)
 	FILE *f;
 	int fd, bad = 0;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: ahcibad PCI-ADDRESS PORT HIDDEN-BASE\n");
+	if (argc != 4 && argc != 7) {
+		fprintf(stderr, "usage: ahcibad PCI-ADDRESS PORT HIDDEN-BASE [SEED OFFSET_MIB SIZE_MIB]\n");
 		return 2;
 	}
 	portno = strtoul(argv[2], NULL, 0);
@@ -181,6 +322,11 @@ int main(int argc, char **argv)
 	bad += issue("table-in-lamina", (uint32_t *)mem, hidden + 0x2000, NULL, pa1) != 0;
 	restart_port(pa0, hidden + 0x3000);
 	bad += issue("fis-in-lamina", (uint32_t *)mem, pa1, mem + 4096, pa1 + 2048) != 1;
+	if (argc == 7) {
+		restart_port(pa0, pa0 + 2048);
+		bad += large_transfer((uint32_t *)mem, strtoull(argv[4], NULL, 0),
+				      strtoull(argv[5], NULL, 0), strtoull(argv[6], NULL, 0));
+	}
 	wr(CMD, rd(CMD) & ~(CMD_ST | CMD_FRE));
 	return bad ? 1 : 0;
 }

@@ -26,7 +26,7 @@ RUN_QEMU_OPTS ?= -s 2
 
 guest: $(GUEST_KERNEL) $(GUEST_INITRD)
 
-$(GUEST_DIR)/bin/%: guest/%.c
+$(GUEST_DIR)/bin/%: guest/%.c guest/pattern.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -static -o $@ $<
 

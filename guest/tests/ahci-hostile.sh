@@ -3,13 +3,15 @@
 # driver lets go of the controller, then ahcibad drives port 0 itself with
 # a PRD, then a command table, in Lamina's region (each must fail with an
 # ATA error status), then with its FIS area there (Lamina substitutes its
-# own; the command completes); Lamina must keep running.  Output is printed
+# own; the command completes); Lamina must keep running.  Then one 8 MiB
+# write and read back at 100 MiB (pattern seed 5) as single commands with
+# PRDs of odd sizes: Linux's driver here never sends more than 128 KiB.  Output is printed
 # afterwards, with Lamina's log ring, so it does not mix on the serial
 # line with Lamina's own messages from another CPU.
 hidden=$(laminactl status | sed -n 's/^memory: \(0x[0-9a-f]*\)-.*/\1/p')
 [ -n "$hidden" ] || { echo "ahci: no Lamina region in laminactl status"; exit 1; }
 echo 0000:00:1f.2 >/sys/bus/pci/drivers/ahci/unbind || exit 1
-ahcibad 0000:00:1f.2 0 "$hidden" >/tmp/ahcibad.out 2>&1
+ahcibad 0000:00:1f.2 0 "$hidden" 5 100 8 >/tmp/ahcibad.out 2>&1
 rc=$?
 sleep 1
 sed 's/^/ahci: /' /tmp/ahcibad.out

@@ -39,6 +39,10 @@
 #   ahci/split                in the write boot (a 256 KiB shadow pool in
 #                             64 KiB pieces) commands were split into pieces
 #                             and waited for shadow
+#   ahci/large                in the read boot the guest wrote and read
+#                             back 8 MiB as single commands with PRDs of
+#                             odd sizes (sectors split across PRDs, runs up
+#                             to 2 MiB); decrypt checks the disk
 set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 2
@@ -66,7 +70,7 @@ CPU=qemu64,+svm,+npt,+aes,+pclmulqdq,+ssse3,+sse4.1,+sse4.2
 IO=$BUILD/guest/bin/ahciio   # static: runs on the host too
 
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ] || [ ! -x "$IO" ]; then
-	for t in write read atapi hostile ciphertext decrypt crash-fsck split; do
+	for t in write read atapi hostile ciphertext decrypt crash-fsck split large; do
 		echo "FAIL ahci/$t: lamina.elf or the guest image did not build" | tee -a "$out"
 	done
 	exit 0
@@ -178,7 +182,7 @@ why=''
 if ! "$BUILD/lamina-disk" decrypt --key-file "$SYS/key.bin" "$SYS/a.dec" >"$SYS/decrypt.log" 2>&1; then
 	why="lamina-disk decrypt failed"
 fi
-for r in "1 40 16 1024" "2 56 4 4" "3 60 4 64" "4 64 32 16384"; do
+for r in "1 40 16 1024" "2 56 4 4" "3 60 4 64" "4 64 32 16384" "5 100 8 8192"; do
 	[ -n "$why" ] && break
 	set -- $r
 	"$IO" verify "$SYS/a.dec" "$1" "$2" "$3" "$4" 1 >>"$SYS/decrypt.log" 2>&1 ||
@@ -226,5 +230,15 @@ elif [ "${pieces:-0}" -le "${cmds:-0}" ] || [ "${waits:-0}" = 0 ]; then
 	fail split "no command was split or waited ($stats)"
 else
 	pass split
+fi
+
+# The guest's single 8 MiB commands (PRDs of odd sizes) went through the
+# mediator both ways; the decrypt test checks what reached the disk.
+if ! grep -a -q '^ahci: ahcibad: large: 8 MiB read back right' "$SYS/read.log"; then
+	fail large "the 8 MiB single-command write and read back did not work" "$SYS/read.log"
+elif ! grep -a -q -E '^ahci: after: ahci_port0: .* largest 8192 KiB' "$SYS/read.log"; then
+	fail large "Lamina did not see an 8 MiB command" "$SYS/read.log"
+else
+	pass large
 fi
 exit 0
