@@ -75,6 +75,13 @@ static bool wait_progress(struct ap_start *s, enum ap_progress past, u64 ns)
 
 void vcpu_receive_init(struct vcpu *v)
 {
+	/* The boot CPU, on bare metal, restarts at the reset vector in the
+	 * firmware, which brings the machine up again; the firmware cannot
+	 * run beneath a running Lamina, so the machine restarts. */
+	if (v->id == 0) {
+		pr_warn("INIT to the boot CPU: resetting the machine");
+		machine_reset();
+	}
 	/* A memory-guard single-step cut short: finish it first. */
 	if (v->guard_stepping)
 		guard_handle_debug_trap(v);

@@ -9,8 +9,9 @@
 #   limit4   -smp 4 with Lamina's cpus=2: the two CPUs it leaves out are
 #            hidden from the guest in the MADT
 #   reboot4  -smp 4 with a scratch disk, QEMU restarts the machine on a
-#            reset: the guest reboots once (guest/tests/smpreboot.sh) and
-#            powers off after the second boot
+#            reset: the guest reboots (guest/tests/smpreboot.sh), then
+#            sends an INIT IPI to the boot CPU, and powers off after the
+#            third boot
 # Tests (PASS/FAIL lines in $RESULTS/smp.txt):
 #   smp/online        Lamina starts the 3 APs; the guest sees CPUs 0-3
 #   smp/pinned        cpuwork pinned to each CPU ran there, same result
@@ -26,13 +27,16 @@
 #   smp/memprotect    Lamina's memory is protected from every CPU
 #   smp/poweroff      power-off with 4 CPUs running ends the run
 #   smp/reboot        a reboot with 4 CPUs comes back up under Lamina
+#   smp/init-bsp      an INIT IPI to the boot CPU restarts the machine (on
+#                     bare metal the boot CPU restarts in the firmware),
+#                     which comes back up under Lamina
 #   smp/limit         cpus=2: Lamina runs 2 CPUs, the guest sees exactly
 #                     those 2 (a CPU Lamina does not run never reaches it)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
 suite_init smp
-TESTS="online pinned offline-online exits-per-cpu bad-ipi guest-nmi memprotect poweroff reboot limit"
+TESTS="online pinned offline-online exits-per-cpu bad-ipi guest-nmi memprotect poweroff reboot init-bsp limit"
 
 pass() { echo "PASS smp/$1" | tee -a "$out"; }
 fail() { echo "FAIL smp/$1: $2" | tee -a "$out"; tail -n 25 "$SYS/$3.log" 2>/dev/null | sed 's/^/    | /'; }
@@ -134,11 +138,19 @@ else
 fi
 
 if [ "$(st reboot4)" = 0 ] && has reboot4 '^smpreboot: first boot online=0-3, rebooting' &&
-   has reboot4 '^smpreboot: second boot online=0-3$' &&
-   [ "$(count reboot4 "$banner")" = 2 ]; then
+   has reboot4 '^smpreboot: second boot online=0-3, INIT' &&
+   [ "$(count reboot4 "$banner")" = 3 ]; then
 	pass reboot
 else
 	fail reboot "the reboot did not come back up under Lamina with 4 CPUs (status $(st reboot4))" reboot4
+fi
+
+if has reboot4 'lamina: warning: INIT to the boot CPU: resetting the machine' &&
+   ! has reboot4 '^smpreboot: still running after the INIT' &&
+   has reboot4 '^smpreboot: third boot online=0-3$'; then
+	pass init-bsp
+else
+	fail init-bsp "an INIT to the boot CPU did not restart the machine under Lamina" reboot4
 fi
 
 if [ "$(st limit4)" = 0 ] && has limit4 'lamina: cpus: 2 running under Lamina' &&
