@@ -3,7 +3,8 @@
  * PRD points into Lamina's region, then one whose command table is there,
  * then a good read with the port's FIS receive area in Lamina's region.
  *
- *   ahcibad PCI-ADDRESS PORT HIDDEN-BASE [SEED OFFSET_MIB SIZE_MIB]
+ *   ahcibad PCI-ADDRESS PORT HIDDEN-BASE [large SEED OFFSET_MIB SIZE_MIB]
+ *           [move ADDRESS]
  *
  * Run as root after unbinding the kernel's ahci driver from the controller
  * (the program then owns port PORT): it maps ABAR through /dev/mem (boot
@@ -17,13 +18,17 @@
  * failed and the third completed (Lamina gave the device another FIS
  * area).
  *
- * With SEED..., then one large transfer each way: SIZE_MIB of ahciio's
+ * With `large`, then one large transfer each way: SIZE_MIB of ahciio's
  * pattern (pattern.h) written at OFFSET_MIB with a single WRITE DMA EXT,
  * read back with a single READ DMA EXT into another buffer and checked.
  * The buffers are described with PRDs of many sizes the HBA allows: odd
  * byte counts that split sectors, a few bytes, single pages, and
  * physically contiguous runs of up to 4 MiB (transparent huge pages).
  * Prints "ahcibad: large write|read of N KiB in P PRDs: ok" or why not.
+ *
+ * With `move`, last, ABAR (BAR5) moves to ADDRESS, as an OS may move it
+ * (decode off, BAR, decode on), and the hostile commands run again there:
+ * Lamina's mediator must have followed the registers.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -265,67 +270,121 @@ static int large_transfer(uint32_t *cl, uint64_t seed, uint64_t off_mib, uint64_
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* BAR5 as the device decodes it now (config space, not the kernel's
+ * record: the test moves it behind the kernel's back). */
+static uint64_t abar_of(int cfg)
 {
-	char path[128];
-	unsigned long long start, end, flags, hidden;
-	unsigned portno;
-	uint8_t *mem;
-	uint16_t command;
-	FILE *f;
-	int fd, bad = 0;
+	uint32_t bar = 0;
 
-	if (argc != 4 && argc != 7) {
-		fprintf(stderr, "usage: ahcibad PCI-ADDRESS PORT HIDDEN-BASE [SEED OFFSET_MIB SIZE_MIB]\n");
-		return 2;
-	}
-	portno = strtoul(argv[2], NULL, 0);
-	hidden = strtoull(argv[3], NULL, 0);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", argv[1]);
-	f = fopen(path, "r");
-	for (int i = 0; f && i <= 5; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	if (!f || !start) {
-		fprintf(stderr, "ahcibad: no BAR5 in %s\n", path);
-		return 2;
-	}
-	fclose(f);
-	/* Bus mastering and memory decode on (the driver's unbind clears them). */
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", argv[1]);
-	fd = open(path, O_RDWR);
-	if (fd < 0 || pread(fd, &command, 2, 4) != 2)
-		return 2;
-	command |= 0x6;
-	if (pwrite(fd, &command, 2, 4) != 2)
-		return 2;
-	close(fd);
-	fd = open("/dev/mem", O_RDWR | O_SYNC);
-	if (fd < 0)
-		return 2;
-	uint8_t *abar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, start);
-	if (abar == MAP_FAILED) {
+	return pread(cfg, &bar, 4, 0x24) == 4 ? bar & ~0xfu : 0;
+}
+
+static int map_port(unsigned portno, uint64_t abar)
+{
+	int fd = open("/dev/mem", O_RDWR | O_SYNC);
+	uint8_t *regs = fd < 0 ? MAP_FAILED
+			       : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, abar);
+
+	if (regs == MAP_FAILED) {
 		perror("ahcibad: mmap ABAR");
-		return 2;
+		return -1;
 	}
-	port = (volatile uint32_t *)(abar + PORT_REGS(portno));
-	/* Page 0: command list (1 KiB) and FIS area; page 1: command table. */
-	if (posix_memalign((void **)&mem, 4096, 2 * 4096) || mlock(mem, 2 * 4096))
-		return 2;
-	memset(mem, 0, 2 * 4096);
+	close(fd);
+	port = (volatile uint32_t *)(regs + PORT_REGS(portno));
+	return 0;
+}
+
+/* Moves ABAR the way an OS would: memory decode off, the BAR, decode on. */
+static int move_abar(int cfg, uint64_t to)
+{
+	uint16_t command;
+	uint32_t bar = (uint32_t)to;
+
+	if (pread(cfg, &command, 2, 4) != 2)
+		return -1;
+	command &= ~0x2;
+	if (pwrite(cfg, &command, 2, 4) != 2 || pwrite(cfg, &bar, 4, 0x24) != 4)
+		return -1;
+	command |= 0x2;
+	if (pwrite(cfg, &command, 2, 4) != 2 || abar_of(cfg) != to)
+		return -1;
+	printf("ahcibad: ABAR moved to %#llx\n", (unsigned long long)to);
+	return 0;
+}
+
+/* The three hostile commands; the number that did not end as they must. */
+static int hostile(uint8_t *mem, uint64_t hidden)
+{
 	uint64_t pa0 = phys_of(mem), pa1 = phys_of(mem + 4096);
-	if (!pa0 || !pa1)
-		return 2;
+	int bad = 0;
+
 	restart_port(pa0, pa0 + 2048);
 	bad += issue("prd-in-lamina", (uint32_t *)mem, pa1, mem + 4096, hidden + 0x1000) != 0;
 	restart_port(pa0, pa0 + 2048);
 	bad += issue("table-in-lamina", (uint32_t *)mem, hidden + 0x2000, NULL, pa1) != 0;
 	restart_port(pa0, hidden + 0x3000);
 	bad += issue("fis-in-lamina", (uint32_t *)mem, pa1, mem + 4096, pa1 + 2048) != 1;
-	if (argc == 7) {
-		restart_port(pa0, pa0 + 2048);
-		bad += large_transfer((uint32_t *)mem, strtoull(argv[4], NULL, 0),
-				      strtoull(argv[5], NULL, 0), strtoull(argv[6], NULL, 0));
+	restart_port(pa0, pa0 + 2048);
+	return bad;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: ahcibad PCI-ADDRESS PORT HIDDEN-BASE [large SEED OFFSET_MIB SIZE_MIB] "
+			"[move ADDRESS]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	char path[128];
+	uint64_t hidden, abar, large[3] = { 0 }, move_to = 0;
+	unsigned portno;
+	uint8_t *mem;
+	uint16_t command;
+	int cfg, bad = 0;
+
+	if (argc < 4)
+		return usage();
+	for (int i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "large") && i + 3 < argc) {
+			for (int k = 0; k < 3; k++)
+				large[k] = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "move") && i + 1 < argc) {
+			move_to = strtoull(argv[++i], NULL, 0);
+		} else {
+			return usage();
+		}
+	}
+	portno = strtoul(argv[2], NULL, 0);
+	hidden = strtoull(argv[3], NULL, 0);
+	/* Bus mastering and memory decode on (the driver's unbind clears them). */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", argv[1]);
+	cfg = open(path, O_RDWR);
+	if (cfg < 0 || pread(cfg, &command, 2, 4) != 2)
+		return 2;
+	command |= 0x6;
+	if (pwrite(cfg, &command, 2, 4) != 2 || !(abar = abar_of(cfg)) || map_port(portno, abar))
+		return 2;
+	/* Page 0: command list (1 KiB) and FIS area; page 1: command table. */
+	if (posix_memalign((void **)&mem, 4096, 2 * 4096) || mlock(mem, 2 * 4096))
+		return 2;
+	memset(mem, 0, 2 * 4096);
+	if (!phys_of(mem) || !phys_of(mem + 4096))
+		return 2;
+	bad += hostile(mem, hidden);
+	if (large[2])
+		bad += large_transfer((uint32_t *)mem, large[0], large[1], large[2]);
+	if (move_to) {
+		/* The port stops before its registers move; the mediator must
+		 * follow them, or the same commands reach the device unchecked. */
+		wr(CMD, rd(CMD) & ~(CMD_ST | CMD_FRE));
+		wait_reg(CMD, CMD_CR | CMD_FR, 0);
+		if (move_abar(cfg, move_to) || map_port(portno, move_to)) {
+			printf("ahcibad: cannot move ABAR to %#llx\n", (unsigned long long)move_to);
+			return 1;
+		}
+		bad += hostile(mem, hidden);
 	}
 	wr(CMD, rd(CMD) & ~(CMD_ST | CMD_FRE));
 	return bad ? 1 : 0;

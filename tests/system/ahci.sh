@@ -39,6 +39,9 @@
 #   ahci/split                in the write boot (a 256 KiB shadow pool in
 #                             64 KiB pieces) commands were split into pieces
 #                             and waited for shadow
+#   ahci/abar-move            the guest moved ABAR to a free page; the same
+#                             hostile commands were refused there (the
+#                             mediator followed its registers)
 #   ahci/large                in the read boot the guest wrote and read
 #                             back 8 MiB as single commands with PRDs of
 #                             odd sizes (sectors split across PRDs, runs up
@@ -70,7 +73,7 @@ CPU=qemu64,+svm,+npt,+aes,+pclmulqdq,+ssse3,+sse4.1,+sse4.2
 IO=$BUILD/guest/bin/ahciio   # static: runs on the host too
 
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ] || [ ! -x "$IO" ]; then
-	for t in write read atapi hostile ciphertext decrypt crash-fsck split large; do
+	for t in write read atapi hostile abar-move ciphertext decrypt crash-fsck split large; do
 		echo "FAIL ahci/$t: lamina.elf or the guest image did not build" | tee -a "$out"
 	done
 	exit 0
@@ -160,6 +163,19 @@ elif ! grep -a -q "^ahci: ring: .*ahci port 0: guest command refused: PRD buffer
 	fail hostile "Lamina did not log the refused commands" "$log"
 else
 	pass hostile
+fi
+
+# After ABAR moved, the same hostile commands were refused again there.
+n() { grep -a -c "^ahci: ahcibad: $1" "$log"; }
+if ! grep -a -q '^ahci: ahcibad: ABAR moved to' "$log" ||
+   ! grep -a -q -E '^ahci: after: pci_bar_moves: [1-9]' "$log"; then
+	fail abar-move "ABAR did not move (or Lamina did not see it move)" "$log"
+elif [ "$(n 'prd-in-lamina: failed with an error')" != 2 ] ||
+     [ "$(n 'table-in-lamina: failed with an error')" != 2 ] ||
+     [ "$(n 'fis-in-lamina: completed')" != 2 ]; then
+	fail abar-move "after the move the hostile commands were not refused (the mediator did not follow)" "$log"
+else
+	pass abar-move
 fi
 
 # The pattern's marker must not appear in the encrypted image in the clear.
