@@ -180,6 +180,40 @@ int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ct
 	return 0;
 }
 
+int io_move(u16 old_port, u16 new_port)
+{
+	struct range *r;
+	int err = 0;
+
+	spin_lock(&ranges_lock);
+	r = find(old_port, true);
+	if (!r || r->base != old_port)
+		err = -ENOENT;
+	else if ((u64)new_port + r->size > 0x10000)
+		err = -EINVAL;
+	for (unsigned i = 0; i < nr_ranges && !err; i++)
+		if (&ranges[i] != r && ranges[i].io &&
+		    ranges_overlap(new_port, r->size, ranges[i].base, ranges[i].size))
+			err = -EBUSY;
+	if (!err) {
+		/* Trapped at both places for a moment, never at neither. */
+		set_io_bits(new_port, r->size, true);
+		__atomic_store_n(&r->base, new_port, __ATOMIC_RELEASE);
+		set_io_bits(old_port, r->size, false);
+		set_io_bits(new_port, r->size, true); /* where old and new overlap */
+		pr_info("trapped guest I/O ports moved 0x%x -> 0x%x (%s)", old_port, new_port,
+			r->h->name);
+	}
+	spin_unlock(&ranges_lock);
+	/* The other CPUs leave the guest once, so none keeps using a view of
+	 * the bitmap from before. */
+	struct vcpu *self = err ? NULL : vcpu_current();
+
+	if (self)
+		smp_flush_guest_tlbs(self);
+	return err;
+}
+
 bool mmio_claims(u64 gpa)
 {
 	return nr_ranges && find(gpa, false);

@@ -45,6 +45,9 @@ int io_register(u16 port, unsigned count, const struct emul_handler *h, void *ct
  * writers take a lock); every CPU then drops cached translations of the
  * new pages (smp_flush_guest_tlbs). */
 int mmio_move(u64 old_base, u64 new_base);
+/* The same for the I/O-port range registered at old_port (an I/O BAR
+ * moved): the new ports are trapped, the old ones no longer. */
+int io_move(u16 old_port, u16 new_port);
 
 /* Registers the pass-through traps of the `trap=` options (diagnostics:
  * every access is trapped, emulated against the real device, counted). */
