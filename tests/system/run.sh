@@ -11,7 +11,8 @@
 #                    the guest powers off
 #   bare             the same guest without Lamina: cpuwork, dio, status
 #                    (laminactl must say Lamina is not running), power-off
-#   q35              Lamina on q35 (AHCI disk), 2 CPUs, 2 GiB: status, dio
+#   q35              Lamina on q35 (AHCI disk), 2 CPUs, 5 GiB (RAM above
+#                    4 GiB; Lamina below it): status, memprotect, dio
 #   negative-option  Lamina with an unknown option
 #   negative-nomod   Lamina without modules
 #   negative-garbage Lamina with a garbage module instead of a bzImage
@@ -68,7 +69,7 @@ else
 	BOOTS=(
 	"lamina|lamina||guest.test=status,memprotect,cpuwork,fpstate,dio,log guest.end=poweroff|420||"
 	"bare|bare||guest.test=cpuwork,dio,status guest.end=poweroff|180||"
-	"q35|lamina||guest.test=status,dio guest.end=poweroff|300|-M q35 -s 2 -m 2048|"
+	"q35|lamina||guest.test=status,sysinfo,memprotect,dio guest.end=poweroff|300|-M q35 -s 2 -m 5120|"
 	"negative-option|lamina|no-such-option=1|guest.end=poweroff|120||lamina: (warning: |error: )?unknown option"
 	"negative-nomod|nomod|||90||lamina: error:"
 	"negative-garbage|garbage||guest.end=poweroff|90||lamina: error:"
@@ -339,14 +340,18 @@ test_poweroff() {
 	verdict poweroff "$(LOG lamina) $(LOG bare)"
 }
 
-# Another chipset (q35: PCIe, AHCI), two CPUs and 2 GiB under Lamina.
+# Another chipset (q35: PCIe, AHCI), two CPUs and 5 GiB under Lamina.
 test_q35() {
-	local s sl sb
+	local s sl sb kib
 	usable q35 q35 || return
 	lamina_in_chain q35
 	has q35 '^lamina-guest: userspace up' || want "guest never reached userspace"
 	s=$(section q35 status)
 	grep -q '^backend: svm' <<<"$s" || want "laminactl status did not answer"
+	kib=$(section q35 sysinfo | sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p')
+	[ "${kib:-0}" -gt $((4 << 20)) ] || want "the guest sees ${kib:-no} KiB, not its RAM above 4 GiB"
+	[ "$(section_rc q35 memprotect)" = 0 ] ||
+		want "memprotect with 5 GiB exited with '$(section_rc q35 memprotect)'"
 	[ "$(section_rc q35 dio)" = 0 ] || want "dio on AHCI exited with '$(section_rc q35 dio)'"
 	sl=$(section q35 dio | sed -n 's/.*bytesum=//p' | head -n 1)
 	sb=$(section bare dio | sed -n 's/.*bytesum=//p' | head -n 1)
