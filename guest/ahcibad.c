@@ -101,6 +101,23 @@ static void restart_port(uint64_t clb, uint64_t fb)
 	wr(CMD, rd(CMD) | CMD_ST);
 }
 
+/* Issues slot 0 (header flags, table address) and waits up to `ms` for it
+ * to finish or fail; *is and *tfd: PxIS and PxTFD then. */
+static void run_slot0(uint32_t *cl, uint32_t flags, uint64_t table, unsigned ms, uint32_t *is,
+		      uint32_t *tfd)
+{
+	memset(cl, 0, 32);
+	cl[0] = flags;
+	cl[2] = (uint32_t)table;
+	cl[3] = table >> 32;
+	__sync_synchronize();
+	wr(CI, 1);
+	for (unsigned i = 0; i < ms && (rd(CI) & 1) && !(rd(IS) & IS_TFES); i++)
+		sleep_ms(1);
+	*is = rd(IS);
+	*tfd = rd(TFD);
+}
+
 /* Slot 0: READ DMA EXT of LBA 0, one sector into `buf`; the command table
  * at `table`.  0 when the HBA reported an error, 1 when it completed, 2
  * when it did neither within a second. */
@@ -121,16 +138,7 @@ static int issue(const char *name, uint32_t *cl, uint64_t table, uint8_t *table_
 		prd[1] = buf >> 32;
 		prd[3] = 511;
 	}
-	memset(cl, 0, 32);
-	cl[0] = 5 | 1 << 16; /* a five-dword FIS, one PRD */
-	cl[2] = (uint32_t)table;
-	cl[3] = table >> 32;
-	__sync_synchronize();
-	wr(CI, 1);
-	for (int i = 0; i < 1000 && (rd(CI) & 1) && !(rd(IS) & IS_TFES); i++)
-		sleep_ms(1);
-	is = rd(IS);
-	tfd = rd(TFD);
+	run_slot0(cl, 5 | 1 << 16 /* a five-dword FIS, one PRD */, table, 1000, &is, &tfd);
 	if ((is & IS_TFES) || (tfd & 1)) {
 		printf("ahcibad: %s: failed with an error status (PxIS %#x, PxTFD %#x)\n", name,
 		       is, tfd);
@@ -221,16 +229,7 @@ static int large_command(int write, uint32_t *cl, uint8_t *table, size_t table_l
 	table[7] = 0x40;
 	table[12] = sectors;
 	table[13] = sectors >> 8;
-	memset(cl, 0, 32);
-	cl[0] = 5 | (write ? 1u << 6 : 0) | n << 16;
-	cl[2] = (uint32_t)pa;
-	cl[3] = pa >> 32;
-	__sync_synchronize();
-	wr(CI, 1);
-	for (int i = 0; i < 20000 && (rd(CI) & 1) && !(rd(IS) & IS_TFES); i++)
-		sleep_ms(1);
-	is = rd(IS);
-	tfd = rd(TFD);
+	run_slot0(cl, 5 | (write ? 1u << 6 : 0) | n << 16, pa, 20000, &is, &tfd);
 	if ((rd(CI) & 1) || (is & IS_TFES) || (tfd & 1)) {
 		printf("ahcibad: large %s of %zu KiB in %u PRDs: failed (PxIS %#x, PxTFD %#x, "
 		       "PxCI %#x)\n", name, len / 1024, n, is, tfd, rd(CI));
