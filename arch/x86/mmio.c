@@ -542,7 +542,7 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	struct range *r = find(e->io.port, true);
 	unsigned size = e->io.size;
 
-	if (!r || e->io.port + size > r->base + r->size) {
+	if (!r || (e->io.port + size > r->base + r->size && !r->h->whole_access)) {
 		/* Not wholly one range's: a port outside every range (the
 		 * real port, as without Lamina) or an access across a range's
 		 * edge. */

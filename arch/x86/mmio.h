@@ -26,6 +26,11 @@ struct emul_handler {
 	/* MMIO: the pages stay mapped read-only, so only writes trap (the
 	 * guest's reads reach the device directly). */
 	bool writes_only;
+	/* I/O: an access that starts in the range reaches the handler
+	 * whole, even where it runs past the range's end (a register wider
+	 * than the one port trapped, like an IDE data register, whose 16- and
+	 * 32-bit accesses cover the next ports' addresses). */
+	bool whole_access;
 };
 
 #define EMUL_MAX_RANGES 64
