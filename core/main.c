@@ -24,6 +24,7 @@
 #include "core/time.h"
 #include "core/version.h"
 #include "drivers/disk/diskcrypt.h"
+#include "drivers/disk/ide.h"
 #include "drivers/pci.h"
 #include "drivers/registry.h"
 
@@ -216,6 +217,7 @@ void __noreturn boot_main(u32 magic, u64 info_phys)
 		fail("cannot set up the virtual CPU");
 	vcpus[nr_vcpus++] = v;
 	smp_start_cpus(&boot_info, options.max_cpus);
+	ide_cpus_started(nr_vcpus);
 	/* With other CPUs, the guest's INIT and SIPI go through Lamina. */
 	if (nr_vcpus > 1 && apic_intercept_init_sipi())
 		fail("cannot intercept the guest's INIT and startup IPIs");

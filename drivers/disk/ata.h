@@ -29,6 +29,8 @@ enum ata_reg {
 /* A command the device does not implement: it aborts it (ERR, ABRT) and
  * interrupts, which is how Lamina fails a guest's request. */
 #define ATA_CMD_ABORT_ME 0x01
+/* The one command a device takes while BSY or DRQ is set (ATAPI). */
+#define ATA_CMD_DEVICE_RESET 0x08
 
 struct ata_taskfile {
 	u8 reg[8];  /* last byte written per register (COUNT..HIGH, DEVICE) */

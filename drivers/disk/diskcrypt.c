@@ -127,6 +127,11 @@ bool disk_crypt_encrypts(const struct disk_crypt *dc)
 	return dc && dc->key;
 }
 
+bool disk_crypt_whole_disk(const struct disk_crypt *dc)
+{
+	return !dc->first_lba && dc->end_lba == UINT64_MAX;
+}
+
 static void transform(struct vcpu *v, const struct disk_crypt *dc, u64 lba, u8 *dst,
 		      const u8 *src, u64 sectors, bool encrypt)
 {

@@ -39,6 +39,11 @@ const struct disk_crypt *disk_crypt_find(enum disk_bus bus, unsigned a, unsigned
  * sectors are stored as the guest wrote them). */
 bool disk_crypt_encrypts(const struct disk_crypt *dc);
 
+/* True when the target covers the whole disk (no @FIRST+COUNT): a request
+ * that lands on other sectors than it named still only stores ciphertext
+ * and returns no ciphertext. */
+bool disk_crypt_whole_disk(const struct disk_crypt *dc);
+
 /* Encrypts / decrypts `sectors` 512-byte sectors starting at `lba` from src
  * to dst (may be equal, must not overlap otherwise); sectors outside the
  * target's LBA range are copied unchanged.  Brackets itself with

@@ -2,27 +2,34 @@
  * The IDE mediator (PIIX and other SFF-8038i controllers): transparent
  * encryption of the units named by encrypt=ata:C.U.
  *
- * For a channel with a named unit Lamina traps the command block, the
- * control port and the channel's bus-master registers; everything else
- * about the controller stays the guest's, interrupts included.
+ * For a channel with a named unit Lamina traps as few ports as the rules
+ * allow (docs/disk-encryption.md, "What is trapped"): the data port, the
+ * status/command port, the control port (altstatus, and the guest's nIEN
+ * for reading LBA48 registers back), the bus-master status and the
+ * bus-master PRD pointer.  The task-file registers and the bus-master
+ * command port are the guest's: Lamina reads the task file back from the
+ * device when a command is written.  With several CPUs, or a device that
+ * does not read LBA48's high bytes back, those are trapped too (another CPU
+ * could change them between Lamina's look and the command).
  *
- * - Task-file writes are tracked (LBA48's two-deep registers too) and
- *   passed on.  A command to the named unit is classified (ata.h): no data
- *   -> passes; PIO -> data-port words go through a one-sector buffer,
- *   decrypted after it fills from the device / encrypted before it goes to
- *   it; DMA -> held back until the guest starts the engine, then the
- *   guest's PRD table is copied once and checked, the data moves through
- *   Lamina's shadow buffer with Lamina's own PRD table (encrypted before
- *   the device reads it, decrypted into the guest's buffers when the guest
- *   first looks at a status register after the device finished).  A
- *   request larger than the shadow is issued to the device in chunks, one
- *   after the other; the guest sees one command.
+ * - A command to the named unit is classified (ata.h): no data -> passes;
+ *   PIO -> data-port words go through a one-sector buffer, decrypted after
+ *   it fills from the device / encrypted before it goes to it; DMA -> the
+ *   guest's PRD table is copied once and checked when the command is
+ *   written, the data moves through Lamina's shadow buffer with Lamina's
+ *   own PRD table (encrypted before the device reads it, decrypted into the
+ *   guest's buffers when the guest first looks at a status register after
+ *   the device finished).  A request larger than the shadow is issued to
+ *   the device in chunks, one after the other; the guest sees one command.
  * - Anything the guest gets wrong (PRDs outside its RAM, malformed tables,
  *   CHS addressing, commands that move sectors in ways Lamina does not
  *   mediate) fails the command: Lamina issues an opcode the device aborts,
  *   so the guest sees ERR/ABRT and its interrupt as for any failed command.
- * - DMA of other units on the channel runs from a checked copy of the
- *   guest's PRD table, so no device transfer reaches Lamina's region.
+ * - The engine's PRD pointer register only ever holds one of Lamina's
+ *   tables: over the shadow, a checked copy of the guest's (DMA of other
+ *   units and pass-through commands), or a two-byte sink where no transfer
+ *   can complete.  The guest may set START at any time, so a table is only
+ *   rewritten with the engine stopped and the sink installed.
  *
  * Each channel's state is under its own lock: any CPU may trap.
  */
@@ -40,10 +47,10 @@
 #define MAX_IDE_CHANNELS 8
 #define SHADOW_MIN (4 * KiB)
 #define SECTOR DISK_SECTOR_SIZE
+#define SINK_OFFSET 2048 /* the sink's two bytes, after its table in the same page */
 
 enum dma_state {
 	DMA_IDLE,    /* no mediated DMA command */
-	DMA_HELD,    /* a mediated DMA command waits for the guest's START */
 	DMA_RUNNING, /* a chunk of it is on the device */
 };
 
@@ -54,18 +61,20 @@ struct ide_channel {
 	unsigned number;                  /* C of encrypt=ata:C.U */
 	u16 cmd_port, ctl_port, bm_port;  /* bm_port 0: no bus master */
 	const struct disk_crypt *crypt[2];
-	struct ata_taskfile tf;
+	struct ata_taskfile tf;           /* trapped registers: as written; others read back */
+	bool lba_trapped;                 /* count and LBA registers */
+	bool device_trapped;              /* the device register (the unit) */
+	bool tf_held;                     /* trapped writes kept from the device */
+	u8 guest_ctl;                     /* device control as the guest wrote it */
 	bool passthrough_cmd;             /* the device runs a command Lamina passed */
+	u8 command;                       /* the guest's command */
 
-	/* The bus-master registers as the guest sees them. */
-	u8 guest_bm_cmd;
+	/* The PRD pointer as the guest wrote it (the device's holds Lamina's). */
 	u32 guest_prd;
-	bool engine_running;              /* Lamina started the real engine */
 
 	/* The mediated DMA request. */
 	enum dma_state state;
 	const struct disk_crypt *dc;
-	u8 command;
 	struct ata_taskfile cmd_tf;       /* the task file when it was issued */
 	bool write, lba48;
 	u64 lba;
@@ -75,6 +84,8 @@ struct ide_channel {
 	u8 *shadow;
 	u32 shadow_sectors;
 	struct prd *shadow_prd;           /* Lamina's table over the shadow */
+	struct prd *sink_prd;             /* a table no transfer can complete */
+	const struct prd *table;          /* the one in the engine's register */
 
 	/* The mediated PIO request: one sector at a time. */
 	const struct disk_crypt *pio_dc;
@@ -96,47 +107,85 @@ static bool parts_reported;
 
 /* ------------------------------------------------------------ helpers */
 
-static u8 bm_dir(const struct ide_channel *ch)
+/*
+ * The bus-master engine.  The guest sets START itself (the command port
+ * is not trapped) at any time, from any CPU, and the engine takes the
+ * PRD pointer then.  So Lamina changes a table only while the register
+ * holds the sink and the engine is stopped (engine_hold): a START after
+ * that takes the sink, one before is undone.  Once the new table is in
+ * the register, an engine started meanwhile or by the guest before is
+ * started again, to take it (engine_release).
+ */
+
+/* Stops the engine (clears START) and says whether it was set. */
+static bool engine_pause(struct ide_channel *ch)
 {
-	return ch->write ? 0 : BM_CMD_TO_MEMORY;
+	u8 cmd = inb(ch->bm_port + BM_REG_COMMAND);
+
+	if (cmd & BM_CMD_START)
+		outb(ch->bm_port + BM_REG_COMMAND, cmd & ~BM_CMD_START);
+	return cmd & BM_CMD_START;
 }
 
-static void engine_stop(struct ide_channel *ch, u8 cmd)
+/* Sets START again with the guest's direction: the engine takes the PRD
+ * pointer now in the register. */
+static void engine_resume(struct ide_channel *ch)
 {
-	outb(ch->bm_port + BM_REG_COMMAND, cmd & ~BM_CMD_START);
-	ch->engine_running = false;
+	outb(ch->bm_port + BM_REG_COMMAND, inb(ch->bm_port + BM_REG_COMMAND) | BM_CMD_START);
 }
 
-static void engine_start(struct ide_channel *ch, u64 table, u8 cmd)
+static void engine_table(struct ide_channel *ch, const struct prd *table)
+{
+	outl(ch->bm_port + BM_REG_PRD, virt_to_phys(table));
+	ch->table = table;
+}
+
+static bool engine_hold(struct ide_channel *ch)
+{
+	engine_table(ch, ch->sink_prd);
+	return engine_pause(ch);
+}
+
+static void engine_release(struct ide_channel *ch, bool started)
+{
+	if (engine_pause(ch) || started)
+		engine_resume(ch);
+}
+
+static bool engine_started(struct ide_channel *ch)
+{
+	return inb(ch->bm_port + BM_REG_COMMAND) & BM_CMD_START;
+}
+
+/* Clears a stale interrupt/error so completion means this transfer. */
+static void clear_bm_status(struct ide_channel *ch)
 {
 	u8 st = inb(ch->bm_port + BM_REG_STATUS);
 
-	/* Clear a stale interrupt/error so completion means this transfer. */
 	outb(ch->bm_port + BM_REG_STATUS, (st & BM_STATUS_KEEP) | BM_STATUS_IRQ | BM_STATUS_ERROR);
-	outl(ch->bm_port + BM_REG_PRD, table);
-	outb(ch->bm_port + BM_REG_COMMAND, cmd & ~BM_CMD_START);
-	outb(ch->bm_port + BM_REG_COMMAND, cmd | BM_CMD_START);
-	ch->engine_running = true;
 }
 
 /* Ends whatever Lamina was doing for the previous command. */
 static void drop_requests(struct ide_channel *ch)
 {
-	if (ch->engine_running)
-		engine_stop(ch, ch->guest_bm_cmd);
 	ch->state = DMA_IDLE;
 	ch->pio_dc = NULL;
 	ch->passthrough_cmd = false;
 }
 
-/* Fails the guest's command: the device aborts an opcode it lacks and
- * interrupts, so the guest sees an ordinary ERR/ABRT completion. */
-static void refuse(struct ide_channel *ch, u8 command, const char *why)
+static void log_refusal(struct ide_channel *ch, const char *what, const char *why)
 {
 	ch->stats.refused++;
 	if (ratelimit_allow(&refuse_limit))
-		pr_warn("ide: ata:%u.%u: command 0x%02x failed: %s", ch->number,
-			ata_tf_unit(&ch->tf), command, why);
+		pr_warn("ide: ata:%u.%u: command 0x%02x %s: %s", ch->number, ata_tf_unit(&ch->tf),
+			ch->command, what, why);
+}
+
+/* Fails the guest's command: the device aborts an opcode it lacks and
+ * interrupts, so the guest sees an ordinary ERR/ABRT completion. */
+static void refuse(struct ide_channel *ch, const char *why)
+{
+	log_refusal(ch, "failed", why);
 	ch->state = DMA_IDLE;
 	outb(ch->cmd_port + ATA_REG_COMMAND, ATA_CMD_ABORT_ME);
 }
@@ -180,11 +229,19 @@ static void build_shadow_prd(struct ide_channel *ch, u64 bytes)
 	ch->shadow_prd[i - 1].count |= PRD_EOT;
 }
 
+/* Copies and checks the guest's table (expect: the bytes it must cover,
+ * 0 for any), under engine_hold(). */
+static enum prd_status copy_guest_table(struct ide_channel *ch, u64 expect)
+{
+	return prd_copy_table(ch->guest_prd, ch->prd_copy, &ch->prd_entries, expect,
+			      guest_phys_copy_in, disk_dma_range_ok);
+}
+
 /* ---------------------------------------------------------- DMA path */
 
 /* The device gets the task file of exactly what Lamina transforms: the
- * guest may have rewritten its registers after the held command, and a
- * part of a request needs its own. */
+ * guest may have rewritten its registers after the command, and a part
+ * of a request needs its own. */
 static void write_taskfile(struct ide_channel *ch, u64 lba, u32 sectors)
 {
 	struct ata_tf_bytes b;
@@ -202,34 +259,40 @@ static void write_taskfile(struct ide_channel *ch, u64 lba, u32 sectors)
 	outb(p + ATA_REG_DEVICE, b.device);
 }
 
-static void start_chunk(struct ide_channel *ch, struct vcpu *v)
+/* The next chunk's data in the shadow (encrypted, for a write) and
+ * Lamina's table over it in the engine. */
+static void load_chunk(struct ide_channel *ch, struct vcpu *v)
 {
 	u32 n = MIN(ch->sectors - ch->done, ch->shadow_sectors);
-	u64 lba = ch->lba + ch->done;
 
 	ch->chunk = n;
 	if (ch->write) {
 		sg_copy(ch, (u64)ch->done * SECTOR, ch->shadow, (u64)n * SECTOR, false);
-		disk_crypt_encrypt(v, ch->dc, lba, ch->shadow, ch->shadow, n);
+		disk_crypt_encrypt(v, ch->dc, ch->lba + ch->done, ch->shadow, ch->shadow, n);
 	}
 	build_shadow_prd(ch, (u64)n * SECTOR);
-	write_taskfile(ch, lba, n);
+	engine_table(ch, ch->shadow_prd);
+}
+
+/* Sends the next chunk, under engine_hold(). */
+static void start_chunk(struct ide_channel *ch, struct vcpu *v)
+{
+	load_chunk(ch, v);
+	write_taskfile(ch, ch->lba + ch->done, ch->chunk);
+	clear_bm_status(ch);
 	outb(ch->cmd_port + ATA_REG_COMMAND, ch->command);
-	engine_start(ch, virt_to_phys(ch->shadow_prd), bm_dir(ch));
 	ch->state = DMA_RUNNING;
 	ch->stats.dma_parts++;
 }
 
-/* The guest started the engine for the held command: take its PRD table
- * (once) and send the first chunk. */
+/* The guest's mediated DMA command: take its PRD table (once) and send the
+ * first chunk. */
 static void launch(struct ide_channel *ch, struct vcpu *v)
 {
-	enum prd_status st = prd_copy_table(ch->guest_prd, ch->prd_copy, &ch->prd_entries,
-					    (u64)ch->sectors * SECTOR, guest_phys_copy_in,
-					    disk_dma_range_ok);
+	enum prd_status st = copy_guest_table(ch, (u64)ch->sectors * SECTOR);
 
 	if (st != PRD_OK) {
-		refuse(ch, ch->command, prd_status_names[st]);
+		refuse(ch, prd_status_names[st]);
 		return;
 	}
 	ch->done = 0;
@@ -242,35 +305,49 @@ static void launch(struct ide_channel *ch, struct vcpu *v)
 	start_chunk(ch, v);
 }
 
-/* A DMA command Lamina does not mediate: the engine runs from a checked
- * copy of the guest's table, so the device reaches guest RAM only. */
-static void start_passthrough(struct ide_channel *ch)
+/* A command Lamina passes on may move data by DMA (the guest's START is
+ * not always seen): the engine gets a checked copy of the guest's table,
+ * or keeps the sink, where the transfer never completes and the guest's
+ * timeout recovers.  Only a DMA command's bad table is worth a report. */
+static void load_passthrough_table(struct ide_channel *ch)
 {
-	enum prd_status st = prd_copy_table(ch->guest_prd, ch->prd_copy, &ch->prd_entries, 0,
-					    guest_phys_copy_in, disk_dma_range_ok);
+	bool dma = ata_xfer_is_dma(ata_classify(ch->command).xfer);
+	enum prd_status st = copy_guest_table(ch, 0);
 
-	if (st != PRD_OK) {
-		/* The device waits for a transfer that never starts; the
-		 * guest's timeout and reset recover. */
-		ch->stats.refused++;
-		if (ratelimit_allow(&refuse_limit))
-			pr_warn("ide: ata:%u.%u: DMA not started: %s", ch->number,
-				ata_tf_unit(&ch->tf), prd_status_names[st]);
-		return;
+	if (st == PRD_OK) {
+		engine_table(ch, ch->prd_copy);
+		ch->stats.passthrough_dma += dma;
+	} else if (dma) {
+		log_refusal(ch, "cannot complete", prd_status_names[st]);
 	}
-	ch->stats.passthrough_dma++;
-	engine_start(ch, virt_to_phys(ch->prd_copy), ch->guest_bm_cmd);
 }
 
-/* The guest set START, or wrote a command while START was set. */
-static void engine_requested(struct ide_channel *ch, struct vcpu *v)
+/* The guest wrote the PRD pointer after its command but before START
+ * (SFF-8038i wants it before the command; the engine reads it at START):
+ * the command's table is taken again from there. */
+static void prd_rewritten(struct ide_channel *ch, struct vcpu *v)
 {
-	if (!(ch->guest_bm_cmd & BM_CMD_START) || ch->engine_running)
+	bool mediated = ch->state == DMA_RUNNING && !ch->done;
+	const struct prd *in_use = ch->table;
+
+	if (!mediated && !ch->passthrough_cmd)
 		return;
-	if (ch->state == DMA_HELD)
-		launch(ch, v);
-	else if (ch->state == DMA_IDLE && ch->passthrough_cmd)
-		start_passthrough(ch);
+	engine_table(ch, ch->sink_prd);
+	if (engine_started(ch)) { /* the transfer began with its table */
+		engine_table(ch, in_use);
+		return;
+	}
+	if (!mediated) {
+		load_passthrough_table(ch);
+	} else {
+		enum prd_status st = copy_guest_table(ch, (u64)ch->sectors * SECTOR);
+
+		if (st == PRD_OK)
+			load_chunk(ch, v);
+		else
+			log_refusal(ch, "cannot complete", prd_status_names[st]);
+	}
+	engine_release(ch, false);
 }
 
 /* Called before the guest sees any status: when the device has finished
@@ -286,7 +363,6 @@ static void dma_poll(struct ide_channel *ch, struct vcpu *v)
 
 	if (!failed && !(bm & BM_STATUS_IRQ) && (alt & (ATA_STATUS_BSY | ATA_STATUS_DRQ)))
 		return;
-	engine_stop(ch, bm_dir(ch));
 	if (failed) {
 		ch->state = DMA_IDLE; /* the guest sees the device's error */
 		return;
@@ -296,10 +372,14 @@ static void dma_poll(struct ide_channel *ch, struct vcpu *v)
 		sg_copy(ch, (u64)ch->done * SECTOR, ch->shadow, (u64)ch->chunk * SECTOR, true);
 	}
 	ch->done += ch->chunk;
-	if (ch->done < ch->sectors)
-		start_chunk(ch, v);
-	else
-		ch->state = DMA_IDLE;
+	if (ch->done == ch->sectors) {
+		ch->state = DMA_IDLE; /* START stays as the guest set it */
+		return;
+	}
+	bool started = engine_hold(ch);
+
+	start_chunk(ch, v);
+	engine_release(ch, started);
 }
 
 /* A status register as the guest may see it: the device can finish
@@ -321,42 +401,83 @@ static u8 status_read(struct ide_channel *ch, struct vcpu *v, u16 port, bool bus
 
 /* ------------------------------------------------------------ commands */
 
-static void command_written(struct ide_channel *ch, struct vcpu *v, u8 cmd)
+/* The count and LBA registers as the guest left them in the device (its
+ * writes are not trapped): LBA48's earlier bytes come back with HOB set
+ * in the device control register.  The command write cleared HOB on the
+ * device, which is how the register is left. */
+static void read_back_taskfile(struct ide_channel *ch, bool lba48)
 {
+	u16 p = ch->cmd_port;
+
+	if (ch->lba_trapped)
+		return;
+	for (unsigned r = ATA_REG_COUNT; r <= ATA_REG_LBA_HIGH; r++)
+		ch->tf.reg[r] = inb(p + r);
+	if (!lba48)
+		return;
+	outb(ch->ctl_port, ch->guest_ctl | ATA_CTL_HOB);
+	for (unsigned r = ATA_REG_COUNT; r <= ATA_REG_LBA_HIGH; r++)
+		ch->tf.prev[r] = inb(p + r);
+	outb(ch->ctl_port, ch->guest_ctl);
+}
+
+/* The guest's trapped task-file writes that were kept from the device
+ * while a mediated request ran, for a command Lamina passes on. */
+static void flush_held_taskfile(struct ide_channel *ch)
+{
+	u16 p = ch->cmd_port;
+
+	if (!ch->tf_held)
+		return;
+	ch->tf_held = false;
+	for (unsigned r = ATA_REG_COUNT; r <= ATA_REG_LBA_HIGH && ch->lba_trapped; r++) {
+		outb(p + r, ch->tf.prev[r]);
+		outb(p + r, ch->tf.reg[r]);
+	}
+	if (ch->device_trapped)
+		outb(p + ATA_REG_DEVICE, ch->tf.reg[ATA_REG_DEVICE]);
+}
+
+static void issue_command(struct ide_channel *ch, struct vcpu *v, u8 cmd)
+{
+	if (!ch->device_trapped)
+		ch->tf.reg[ATA_REG_DEVICE] = inb(ch->cmd_port + ATA_REG_DEVICE);
+
 	const struct disk_crypt *dc = ch->crypt[ata_tf_unit(&ch->tf)];
 	struct ata_cmd_kind k = ata_classify(cmd);
 	u64 lba;
 	u32 sectors;
 
-	drop_requests(ch);
+	ch->command = cmd;
 	if (!dc || k.xfer == ATA_XFER_NONE) {
+		flush_held_taskfile(ch);
+		if (ch->bm_port)
+			load_passthrough_table(ch);
 		outb(ch->cmd_port + ATA_REG_COMMAND, cmd);
 		ch->passthrough_cmd = true;
-		engine_requested(ch, v);
 		return;
 	}
 	if (k.xfer == ATA_XFER_REFUSED) {
-		refuse(ch, cmd, "moves sectors in a way Lamina does not mediate");
+		refuse(ch, "moves sectors in a way Lamina does not mediate");
 		return;
 	}
+	read_back_taskfile(ch, k.lba48);
 	if (!ata_tf_range(&ch->tf, k.lba48, &lba, &sectors)) {
-		refuse(ch, cmd, "CHS addressing");
+		refuse(ch, "CHS addressing");
 		return;
 	}
 	if (ata_xfer_is_dma(k.xfer)) {
 		if (!ch->bm_port || !ch->shadow) {
-			refuse(ch, cmd, "no bus master or shadow buffer");
+			refuse(ch, "no bus master or shadow buffer");
 			return;
 		}
 		ch->dc = dc;
-		ch->command = cmd;
 		ch->cmd_tf = ch->tf;
 		ch->write = ata_xfer_writes(k.xfer);
 		ch->lba48 = k.lba48;
 		ch->lba = lba;
 		ch->sectors = sectors;
-		ch->state = DMA_HELD;
-		engine_requested(ch, v);
+		launch(ch, v);
 		return;
 	}
 	ch->pio_dc = dc;
@@ -364,7 +485,33 @@ static void command_written(struct ide_channel *ch, struct vcpu *v, u8 cmd)
 	ch->pio_lba = lba;
 	ch->pio_left = sectors;
 	ch->pio_pos = 0;
+	flush_held_taskfile(ch);
 	outb(ch->cmd_port + ATA_REG_COMMAND, cmd);
+}
+
+/* A device with BSY or DRQ set ignores commands (but DEVICE RESET), and its
+ * registers cannot be read back then: the command is dropped as the
+ * device would drop it, and whatever it runs stays Lamina's. */
+static bool device_takes(struct ide_channel *ch, u8 cmd)
+{
+	return cmd == ATA_CMD_DEVICE_RESET ||
+	       !(inb(ch->ctl_port) & (ATA_STATUS_BSY | ATA_STATUS_DRQ));
+}
+
+static void command_written(struct ide_channel *ch, struct vcpu *v, u8 cmd)
+{
+	if (!device_takes(ch, cmd))
+		return;
+	drop_requests(ch);
+	if (!ch->bm_port) {
+		issue_command(ch, v, cmd);
+		return;
+	}
+	/* (the guest may have set START before its command) */
+	bool started = engine_hold(ch);
+
+	issue_command(ch, v, cmd);
+	engine_release(ch, started);
 }
 
 /* ----------------------------------------------------------- PIO path */
@@ -450,10 +597,15 @@ static void cmd_block_write(struct vcpu *v, void *ctx, u64 port, unsigned size, 
 
 			if (reg == ATA_REG_COMMAND) {
 				command_written(ch, v, b);
-			} else {
-				ata_tf_write(&ch->tf, reg, b);
-				outb(port + i, b);
+				continue;
 			}
+			ata_tf_write(&ch->tf, reg, b);
+			/* A device ignores them while it runs a command (BSY or
+			 * DRQ); QEMU's would move Lamina's transfer elsewhere. */
+			if (ch->state == DMA_RUNNING || ch->pio_dc)
+				ch->tf_held = true;
+			else
+				outb(port + i, b);
 		}
 	}
 	spin_unlock(&ch->lock);
@@ -476,6 +628,7 @@ static void ctl_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 va
 
 	(void)v;
 	spin_lock(&ch->lock);
+	ch->guest_ctl = val & ~ATA_CTL_HOB;
 	if (val & ATA_CTL_SRST)
 		drop_requests(ch);
 	port_write(port, size, val);
@@ -485,56 +638,12 @@ static void ctl_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 va
 static u8 bm_read_byte(struct ide_channel *ch, struct vcpu *v, unsigned off)
 {
 	switch (off) {
-	case BM_REG_COMMAND:
-		return ch->guest_bm_cmd;
-	case BM_REG_STATUS: {
-		u8 st = status_read(ch, v, ch->bm_port + off, true);
-
-		/* START set but the engine not yet given anything to do. */
-		if ((ch->guest_bm_cmd & BM_CMD_START) && !ch->engine_running &&
-		    ch->state != DMA_RUNNING)
-			st |= BM_STATUS_ACTIVE;
-		return st;
-	}
+	case BM_REG_STATUS:
+		return status_read(ch, v, ch->bm_port + off, true);
 	case BM_REG_PRD ... BM_REG_PRD + 3:
 		return ch->guest_prd >> (8 * (off - BM_REG_PRD));
-	default:
+	default: /* (not trapped: bytes of an access across the edge) */
 		return inb(ch->bm_port + off);
-	}
-}
-
-static void bm_command_written(struct ide_channel *ch, struct vcpu *v, u8 val)
-{
-	bool was = ch->guest_bm_cmd & BM_CMD_START;
-
-	ch->guest_bm_cmd = val;
-	if ((val & BM_CMD_START) && !was) {
-		engine_requested(ch, v);
-	} else if (!(val & BM_CMD_START) && was) {
-		/* The guest stops the engine: finish a transfer that is done,
-		 * give up one that is not (the guest's timeout path). */
-		dma_poll(ch, v);
-		if (ch->state == DMA_RUNNING)
-			ch->state = DMA_IDLE;
-		if (ch->engine_running)
-			engine_stop(ch, val);
-	}
-}
-
-static void bm_write_byte(struct ide_channel *ch, struct vcpu *v, unsigned off, u8 val)
-{
-	switch (off) {
-	case BM_REG_COMMAND:
-		bm_command_written(ch, v, val);
-		break;
-	case BM_REG_PRD ... BM_REG_PRD + 3: {
-		unsigned shift = 8 * (off - BM_REG_PRD);
-
-		ch->guest_prd = (ch->guest_prd & ~(0xffu << shift)) | (u32)val << shift;
-		break;
-	}
-	default: /* status (write-1-to-clear bits), vendor bytes */
-		outb(ch->bm_port + off, val);
 	}
 }
 
@@ -553,15 +662,33 @@ static u64 bm_read(struct vcpu *v, void *ctx, u64 port, unsigned size)
 static void bm_write(struct vcpu *v, void *ctx, u64 port, unsigned size, u64 val)
 {
 	struct ide_channel *ch = ctx;
+	bool prd = false;
 
 	spin_lock(&ch->lock);
-	for (unsigned i = 0; i < size; i++)
-		bm_write_byte(ch, v, (port + i - ch->bm_port) & 7, val >> (8 * i));
+	for (unsigned i = 0; i < size; i++) {
+		unsigned off = (port + i - ch->bm_port) & 7;
+		u8 b = val >> (8 * i);
+
+		if (off >= BM_REG_PRD) {
+			unsigned shift = 8 * (off - BM_REG_PRD);
+
+			ch->guest_prd = (ch->guest_prd & ~(0xffu << shift)) | (u32)b << shift;
+			prd = true;
+		} else { /* status (write 1 to clear) */
+			outb(ch->bm_port + off, b);
+		}
+	}
+	if (prd)
+		prd_rewritten(ch, v);
 	spin_unlock(&ch->lock);
 }
 
 /* An instruction the emulator cannot perform must never reach these
  * ports unmediated: the guest gets #UD instead (no pass-through). */
+static const struct emul_handler data_handler = {
+	.name = "ide data", .read = cmd_block_read, .write = cmd_block_write,
+	.whole_access = true,
+};
 static const struct emul_handler cmd_block_handler = {
 	.name = "ide command block", .read = cmd_block_read, .write = cmd_block_write,
 };
@@ -574,9 +701,10 @@ static const struct emul_handler bm_handler = {
 
 /* -------------------------------------------------------------- set-up */
 
-/* The shadow buffer: as large as fits up to disk_shadow_size(), and the PRD copy
- * in one 64 KiB-aligned block (the controller reads it for pass-through
- * DMA, and a table must not cross 64 KiB). */
+/* The shadow buffer: as large as fits up to disk_shadow_size(), the PRD
+ * copy in one 64 KiB-aligned block (the controller reads it for
+ * pass-through DMA, and a table must not cross 64 KiB), and one page
+ * holding the sink's table and its two bytes. */
 static int alloc_buffers(struct ide_channel *ch)
 {
 	const size_t copy_pages = 0x10000 / PAGE_SIZE, spare = copy_pages - 1;
@@ -593,13 +721,18 @@ static int alloc_buffers(struct ide_channel *ch)
 		page_free(aligned + copy_pages * PAGE_SIZE, spare - head);
 	ch->prd_copy = (struct prd *)aligned;
 	ch->shadow_prd = page_alloc(1);
+	ch->sink_prd = page_alloc(1);
 	/* (at most 16 MiB: Lamina's table over it fits in its one page) */
 	for (u64 size = disk_shadow_size(); size >= SHADOW_MIN && !ch->shadow;
 	     size = ALIGN_DOWN(size / 2, PAGE_SIZE)) {
 		ch->shadow = page_alloc(size / PAGE_SIZE);
 		ch->shadow_sectors = size / SECTOR;
 	}
-	return ch->shadow && ch->shadow_prd ? 0 : -1;
+	if (!ch->shadow || !ch->shadow_prd || !ch->sink_prd)
+		return -1;
+	ch->sink_prd[0] = (struct prd){ (u32)virt_to_phys(ch->sink_prd) + SINK_OFFSET,
+					2 | PRD_EOT };
+	return 0;
 }
 
 static u16 bar_port(const struct pci_dev *d, unsigned bar)
@@ -621,6 +754,36 @@ static void __noreturn cannot_mediate(const struct pci_dev *d, unsigned number, 
 	cpu_halt_forever();
 }
 
+static void trap_ports(struct ide_channel *ch, u16 port, unsigned count,
+		       const struct emul_handler *h)
+{
+	if (io_register(port, count, h, ch))
+		cannot_mediate(ch->dev, ch->number, "its ports cannot be trapped");
+}
+
+/* Whether the device gives LBA48's earlier register bytes back with HOB
+ * set (ATA-6 and later, QEMU; Bochs 2.7 does not): only then can the task
+ * file be read back instead of trapped.  Before the guest runs; leaves
+ * the device's interrupt disabled (nIEN), as the OS expects to set it. */
+static bool hob_reads_back(struct ide_channel *ch)
+{
+	u16 lba_low = ch->cmd_port + ATA_REG_LBA_LOW;
+	u8 high, low;
+
+	if (inb(ch->ctl_port) & (ATA_STATUS_BSY | ATA_STATUS_DRQ))
+		return false;
+	outb(lba_low, 0x5a);
+	outb(lba_low, 0xa5);
+	outb(ch->ctl_port, ATA_CTL_NIEN | ATA_CTL_HOB);
+	high = inb(lba_low);
+	outb(ch->ctl_port, ATA_CTL_NIEN);
+	low = inb(lba_low);
+	ch->guest_ctl = ATA_CTL_NIEN;
+	return high == 0x5a && low == 0xa5;
+}
+
+/* The ports trapped on every machine; the rest (ide_cpus_started) only
+ * where reading back is not safe. */
 static void setup_channel(struct pci_dev *d, unsigned c, unsigned number)
 {
 	static const u16 legacy_cmd[2] = { 0x1f0, 0x170 }, legacy_ctl[2] = { 0x3f6, 0x376 };
@@ -642,15 +805,48 @@ static void setup_channel(struct pci_dev *d, unsigned c, unsigned number)
 		cannot_mediate(d, number, "the channel has no I/O ports");
 	if (alloc_buffers(ch))
 		cannot_mediate(d, number, "out of memory for the shadow buffer (memory=)");
-	if (io_register(ch->cmd_port, 8, &cmd_block_handler, ch) ||
-	    io_register(ch->ctl_port, 1, &ctl_handler, ch) ||
-	    (ch->bm_port && io_register(ch->bm_port, 8, &bm_handler, ch)))
-		cannot_mediate(d, number, "its ports cannot be trapped");
+	trap_ports(ch, ch->cmd_port + ATA_REG_DATA, 1, &data_handler);
+	trap_ports(ch, ch->cmd_port + ATA_REG_STATUS, 1, &cmd_block_handler);
+	trap_ports(ch, ch->ctl_port, 1, &ctl_handler);
+	if (ch->bm_port) {
+		trap_ports(ch, ch->bm_port + BM_REG_STATUS, 1, &bm_handler);
+		trap_ports(ch, ch->bm_port + BM_REG_PRD, 4, &bm_handler);
+		engine_hold(ch);
+	}
+	/* Read back, the task file could name other sectors than Lamina
+	 * transformed (another CPU, or QEMU, which takes the LBA when the
+	 * transfer starts): only ciphertext still lands on a whole disk, but a
+	 * range's edge could be crossed. */
+	bool hob = hob_reads_back(ch);
+
+	ch->lba_trapped = !hob || (ch->crypt[0] && !disk_crypt_whole_disk(ch->crypt[0])) ||
+			  (ch->crypt[1] && !disk_crypt_whole_disk(ch->crypt[1]));
+	if (ch->lba_trapped)
+		trap_ports(ch, ch->cmd_port + ATA_REG_COUNT, 4, &cmd_block_handler);
 	nr_channels++;
 	pci_addr_format(d->addr, addr, sizeof(addr));
 	pr_info("ide %s: ata:%u mediated (ports 0x%x/0x%x, bus master 0x%x, shadow %u KiB)", addr,
 		number, ch->cmd_port, ch->ctl_port, ch->bm_port,
 		(unsigned)(ch->shadow_sectors * SECTOR / KiB));
+}
+
+void ide_cpus_started(unsigned nr_cpus)
+{
+	for (unsigned i = 0; i < nr_channels; i++) {
+		struct ide_channel *ch = &channels[i];
+
+		/* Another CPU could select the other unit between Lamina's
+		 * look and the command (plaintext to a named unit, ciphertext
+		 * to the guest): with several CPUs the device register traps
+		 * too, so its writes wait for the channel's lock. */
+		if (nr_cpus > 1) {
+			ch->device_trapped = true;
+			trap_ports(ch, ch->cmd_port + ATA_REG_DEVICE, 1, &cmd_block_handler);
+		}
+		pr_info("ide: ata:%u: count and LBA registers %s, device register %s", ch->number,
+			ch->lba_trapped ? "trapped" : "read back",
+			ch->device_trapped ? "trapped" : "read back");
+	}
 }
 
 /* Channels are numbered across controllers in probe order: 0/1 on the
