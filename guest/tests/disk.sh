@@ -71,13 +71,34 @@ expect() {
 	echo "disk-sha $1 $(($3 * 1024)) $(($4 * 1024)) $want"
 }
 
+# "exits_io dma_requests": Lamina's I/O exits (trapped port accesses) and
+# the mediated DMA requests of the channel so far.
+io_counts() {
+	laminactl status | awk '/^exits_io:/ { e = $2 } /^ide_ata0:/ { d = $2 } END { print e + 0, d + 0 }'
+}
+
+# traps LABEL COMMAND...: runs COMMAND and prints how many trapped port
+# accesses each mediated DMA request it made cost.
+traps() {
+	label=$1
+	shift
+	before=$(io_counts)
+	"$@" || fail "$label"
+	echo "$before $(io_counts)" | awk -v l="$label" '{ n = $4 - $2;
+		printf "disk: traps %s: %d requests, %.1f trapped accesses each\n", l, n, n ? ($3 - $1) / n : -1 }'
+}
+
+quiet() { "$@" >/dev/null; }
+
 write_regions() {
 	marker_file A 8 $T/A
-	dd if=$T/A of=$E bs=1M seek=1 oflag=direct 2>/dev/null || fail "write A"
+	traps 1m-write dd if=$T/A of=$E bs=1M seek=1 oflag=direct 2>/dev/null
 	head -c $((8 * MB)) /dev/urandom >$T/B
 	dd if=$T/B of=$E bs=64k seek=$((9 * 16)) 2>/dev/null && sync || fail "write B"
 	# 4 KiB random overwrites, mirrored into the expected copy.
-	diskio randwrite $E 9 8 500 "$(od -An -N4 -tu4 /dev/urandom)" $T/B || fail "4k writes"
+	traps 4k-write diskio randwrite $E 9 8 500 "$(od -An -N4 -tu4 /dev/urandom)" $T/B
+	traps 4k-read quiet dio $E 500
+	traps 1m-read dd if=$E of=/dev/null bs=1M skip=1 count=8 iflag=direct 2>/dev/null
 	diskio tag $((24 * 2048)) 16384 >$T/C
 	q=/sys/block/${E#/dev/}/queue
 	cat $q/max_hw_sectors_kb >$q/max_sectors_kb
@@ -165,6 +186,7 @@ verify)
 	;;
 storm)
 	verify_all || exit 1
+	traps 4k-read quiet dio $E 200
 	laminactl status | grep '^ide_' | sed 's/^/disk: status: /'
 	mkdir -p $M/storm
 	i=0
