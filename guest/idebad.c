@@ -2,7 +2,11 @@
  * idebad: drives one IDE channel's task file and bus master itself (the
  * kernel's driver unbound first) with hostile DMA set-ups aimed at
  * Lamina's region; each must fail with an ATA error, and an honest
- * transfer before and after must still work.
+ * transfer before and after must still work.  The bus master's START
+ * reaches the controller without Lamina seeing it, so also: START set
+ * before the command, and the PRD pointer moved after the command (to an
+ * honest table: the data lands there; to one in Lamina's region: nothing
+ * lands anywhere).
  *
  *   idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA
  *
@@ -106,9 +110,12 @@ static int wait_idle(double seconds)
 	return -1;
 }
 
-/* One LBA28 DMA command over the table at prd_pa; returns the status
- * register (error register in bits 8-15), or -1 on a timeout. */
-static int dma(uint8_t command, uint32_t lba, uint8_t sectors, uint32_t prd_pa)
+/* One LBA28 DMA command over the table at prd_pa; the engine started
+ * before the command with start_first, the pointer moved to late_prd
+ * after it (0: not).  Returns the status register (error register in
+ * bits 8-15), or -1 on a timeout. */
+static int dma_ex(uint8_t command, uint32_t lba, uint8_t sectors, uint32_t prd_pa,
+		  int start_first, uint32_t late_prd)
 {
 	uint8_t dir = command == CMD_READ_DMA ? 0x08 : 0;
 	int st, err;
@@ -124,8 +131,10 @@ static int dma(uint8_t command, uint32_t lba, uint8_t sectors, uint32_t prd_pa)
 	outb(lba >> 16, cmd_port + 5);
 	outb(0x06, bm_port + 2);          /* clear interrupt and error */
 	outl(prd_pa, bm_port + 4);
-	outb(dir, bm_port);
+	outb(dir | !!start_first, bm_port);
 	outb(command, cmd_port + 7);
+	if (late_prd)
+		outl(late_prd, bm_port + 4);
 	outb(dir | 1, bm_port);
 	if (wait_idle(5)) {
 		outb(dir, bm_port);
@@ -138,7 +147,30 @@ static int dma(uint8_t command, uint32_t lba, uint8_t sectors, uint32_t prd_pa)
 	return st | err << 8;
 }
 
+static int dma(uint8_t command, uint32_t lba, uint8_t sectors, uint32_t prd_pa)
+{
+	return dma_ex(command, lba, sectors, prd_pa, 0, 0);
+}
+
+/* Software reset of the channel: ends a transfer that cannot complete. */
+static void reset_channel(void)
+{
+	outb(0x06, ctl_port); /* SRST, nIEN */
+	usleep(10000);
+	outb(0x02, ctl_port);
+	usleep(10000);
+	wait_idle(5);
+}
+
 static int failures;
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
 
 static void expect_error(const char *what, int r)
 {
@@ -183,21 +215,26 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	enable_device(argv[1]);
-	mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+	mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED, -1, 0);
 	if (mem == MAP_FAILED) {
 		perror("idebad: mmap");
 		return 1;
 	}
-	memset(mem, 0, 2 * 4096);
+	memset(mem, 0, 3 * 4096);
 	table = (struct prd *)mem;
 	table_pa = phys_of(mem);
 	buf_pa = phys_of(mem + 4096);
+	/* A second table and buffer, for the moved pointer. */
+	struct prd *table2 = (struct prd *)(mem + 2048);
+	uint64_t table2_pa = table_pa + 2048, buf2_pa = phys_of(mem + 2 * 4096);
+	uint8_t honest[4096];
 
 	/* Honest: 8 sectors into our own page. */
 	table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
 	expect_ok("honest read", dma(CMD_READ_DMA, lba, 8, table_pa));
 	printf("idebad: read \"%.24s\"\n", mem + 4096);
+	memcpy(honest, mem + 4096, sizeof(honest));
 
 	table[0] = (struct prd){ hidden, 4096 | 0x80000000u };
 	expect_error("read DMA into Lamina's region", dma(CMD_READ_DMA, lba, 8, table_pa));
@@ -207,6 +244,33 @@ int main(int argc, char **argv)
 	expect_error("PRD table shorter than the transfer", dma(CMD_READ_DMA, lba, 16, table_pa));
 	table[0] = (struct prd){ (buf_pa & ~0xffffull) + 0xf000, 0x2000 | 0x80000000u };
 	expect_error("PRD region across 64 KiB", dma(CMD_WRITE_DMA, lba + 32, 16, table_pa));
+	table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
+	expect_error("START before the command, PRD table in Lamina's region",
+		     dma_ex(CMD_READ_DMA, lba, 8, hidden, 1, 0));
+
+	/* The pointer moved after the command: the controller takes it at
+	 * START, so the data belongs where the new table says. */
+	memset(mem + 4096, 0, 2 * 4096);
+	table2[0] = (struct prd){ buf2_pa, 4096 | 0x80000000u };
+	expect_ok("PRD pointer moved after the command",
+		  dma_ex(CMD_READ_DMA, lba, 8, table_pa, 0, table2_pa));
+	if (all_zero(mem + 4096, 4096) && !memcmp(mem + 2 * 4096, honest, sizeof(honest))) {
+		printf("idebad: the data went to the moved table's buffer as it must\n");
+	} else {
+		printf("idebad: FAIL the moved table's buffer did not get the data alone\n");
+		failures++;
+	}
+	memset(mem + 4096, 0, 2 * 4096);
+	table2[0] = (struct prd){ hidden, 4096 | 0x80000000u };
+	dma_ex(CMD_READ_DMA, lba, 8, table_pa, 0, table2_pa);
+	reset_channel();
+	if (all_zero(mem + 4096, 2 * 4096)) {
+		printf("idebad: PRD pointer moved to Lamina's region after the command: "
+		       "no data anywhere as it must\n");
+	} else {
+		printf("idebad: FAIL data reached a buffer after the pointer moved to Lamina's region\n");
+		failures++;
+	}
 
 	table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
 	memset(mem + 4096, 0, 4096);

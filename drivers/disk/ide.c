@@ -85,7 +85,6 @@ struct ide_channel {
 	u32 shadow_sectors;
 	struct prd *shadow_prd;           /* Lamina's table over the shadow */
 	struct prd *sink_prd;             /* a table no transfer can complete */
-	const struct prd *table;          /* the one in the engine's register */
 
 	/* The mediated PIO request: one sector at a time. */
 	const struct disk_crypt *pio_dc;
@@ -137,7 +136,6 @@ static void engine_resume(struct ide_channel *ch)
 static void engine_table(struct ide_channel *ch, const struct prd *table)
 {
 	outl(ch->bm_port + BM_REG_PRD, virt_to_phys(table));
-	ch->table = table;
 }
 
 static bool engine_hold(struct ide_channel *ch)
@@ -324,30 +322,29 @@ static void load_passthrough_table(struct ide_channel *ch)
 
 /* The guest wrote the PRD pointer after its command but before START
  * (SFF-8038i wants it before the command; the engine reads it at START):
- * the command's table is taken again from there. */
+ * the command's table is taken again from there.  A transfer already
+ * started keeps its table, as on the hardware. */
 static void prd_rewritten(struct ide_channel *ch, struct vcpu *v)
 {
 	bool mediated = ch->state == DMA_RUNNING && !ch->done;
-	const struct prd *in_use = ch->table;
 
-	if (!mediated && !ch->passthrough_cmd)
+	if ((!mediated && !ch->passthrough_cmd) || engine_started(ch))
 		return;
-	engine_table(ch, ch->sink_prd);
-	if (engine_started(ch)) { /* the transfer began with its table */
-		engine_table(ch, in_use);
-		return;
-	}
+	bool started = engine_hold(ch); /* (by another CPU, just now) */
+
 	if (!mediated) {
 		load_passthrough_table(ch);
 	} else {
 		enum prd_status st = copy_guest_table(ch, (u64)ch->sectors * SECTOR);
 
-		if (st == PRD_OK)
+		if (st == PRD_OK) {
 			load_chunk(ch, v);
-		else
+		} else { /* the engine keeps the sink; nothing comes home */
+			ch->state = DMA_IDLE;
 			log_refusal(ch, "cannot complete", prd_status_names[st]);
+		}
 	}
-	engine_release(ch, false);
+	engine_release(ch, started);
 }
 
 /* Called before the guest sees any status: when the device has finished

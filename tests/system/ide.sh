@@ -264,8 +264,10 @@ else
 fi
 
 n_ok=$(grep -a -c -E "^idebad: .*failed with ERR/ABRT .* as it must" "$SYS/fsck.log")
-if has fsck '^idebad: FAIL' || [ "$n_ok" != 5 ]; then
-	fail hostile "idebad: $n_ok of 5 hostile commands failed as they must" "$SYS/fsck.log"
+if has fsck '^idebad: FAIL' || [ "$n_ok" != 6 ] ||
+	! has fsck '^idebad: the data went to the moved table' ||
+	! has fsck '^idebad: PRD pointer moved to Lamina.s region after the command: no data'; then
+	fail hostile "idebad: $n_ok of 6 hostile commands failed as they must, or a moved PRD pointer was not followed" "$SYS/fsck.log"
 elif [ "$(grep -a -c '^idebad: read "LAMINA-PLAINTEXT-MARKER' "$SYS/fsck.log")" != 2 ]; then
 	fail hostile "the honest reads around the hostile ones did not return the plaintext"
 elif ! has fsck '^lamina: warning: ide: ata:0.1: command 0x(c8|ca) failed: PRD (region|table) outside guest RAM' ||
