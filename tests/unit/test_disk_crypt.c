@@ -71,6 +71,18 @@ static void targets_are_found(void **state)
 	assert_null(strstr(cmdline, "0102"));
 }
 
+/* Whole-disk targets let the IDE mediator read the task file back. */
+static void whole_disk_or_range(void **state)
+{
+	(void)state;
+	assert_int_equal(setup_with("encrypt=ata:0.0 encrypt=ata:0.1@2048 encrypt=ata:1.0@0+8 "
+				    "encrypt=ahci:0 key=none"), 0);
+	assert_true(disk_crypt_whole_disk(disk_crypt_find(DISK_BUS_ATA, 0, 0)));
+	assert_false(disk_crypt_whole_disk(disk_crypt_find(DISK_BUS_ATA, 0, 1)));
+	assert_false(disk_crypt_whole_disk(disk_crypt_find(DISK_BUS_ATA, 1, 0)));
+	assert_true(disk_crypt_whole_disk(disk_crypt_find(DISK_BUS_AHCI, 0, 0)));
+}
+
 static void transform_matches_xts_and_range(void **state)
 {
 	static u8 plain[8 * 512], enc[8 * 512], ref[8 * 512], back[8 * 512];
@@ -216,6 +228,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(targets_are_found),
+		cmocka_unit_test(whole_disk_or_range),
 		cmocka_unit_test(transform_matches_xts_and_range),
 		cmocka_unit_test(key_none_copies),
 		cmocka_unit_test(passphrase_is_pbkdf2),
