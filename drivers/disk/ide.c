@@ -323,12 +323,14 @@ static void load_passthrough_table(struct ide_channel *ch)
 /* The guest wrote the PRD pointer after its command but before START
  * (SFF-8038i wants it before the command; the engine reads it at START):
  * the command's table is taken again from there.  A transfer already
- * started keeps its table, as on the hardware. */
+ * started keeps its table, as on the hardware; after a command the
+ * device finished, the pointer is the next command's. */
 static void prd_rewritten(struct ide_channel *ch, struct vcpu *v)
 {
 	bool mediated = ch->state == DMA_RUNNING && !ch->done;
 
-	if ((!mediated && !ch->passthrough_cmd) || engine_started(ch))
+	if ((!mediated && !ch->passthrough_cmd) || engine_started(ch) ||
+	    !(inb(ch->ctl_port) & (ATA_STATUS_BSY | ATA_STATUS_DRQ)))
 		return;
 	bool started = engine_hold(ch); /* (by another CPU, just now) */
 
