@@ -63,6 +63,10 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "emul_unsupported: %llu (%llu passed through)\n",
 		       (unsigned long long)emul_stats.unsupported,
 		       (unsigned long long)emul_stats.fallbacks);
+	textbuf_printf(&tb, "emul_decodes_remembered: %llu\n",
+		       (unsigned long long)emul_stats.decodes_remembered);
+	textbuf_printf(&tb, "emul_operand_walks: %llu\n",
+		       (unsigned long long)emul_stats.operand_walks);
 	textbuf_printf(&tb, "ipi_emulated: %llu init, %llu sipi, %llu init de-assert, %llu to no CPU\n",
 		       (unsigned long long)apic_stats.inits, (unsigned long long)apic_stats.sipis,
 		       (unsigned long long)apic_stats.init_deasserts,

@@ -55,6 +55,12 @@ struct vcpu_exit {
 		struct {
 			u64 gpa;
 			bool write, exec;
+			/* The hardware says the fault is on the address of a
+			 * memory operand of the instruction at RIP: not on a
+			 * guest page-table entry, not during event delivery.
+			 * False when it does not say (Lamina then checks with
+			 * the guest's page tables). */
+			bool final;
 		} fault;
 		struct {
 			u16 port;

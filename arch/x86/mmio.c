@@ -10,6 +10,7 @@
 #include "arch/x86/decode.h"
 #include "arch/x86/emulate.h"
 #include "arch/x86/guest_mem.h"
+#include "arch/x86/insn_cache.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/pagetable.h"
@@ -48,6 +49,21 @@ static struct {
 	struct range *range;
 	u64 page;
 } pending[MAX_CPUS];
+
+/* Each vCPU's memo of the instructions it decoded (arch/x86/insn_cache.h). */
+static struct insn_cache decode_cache[MAX_CPUS];
+
+static int decode(struct vcpu *v, const u8 *insn, size_t n, const struct guest_sysregs *s,
+		  struct decoded_insn *d)
+{
+	bool hit;
+	int err = insn_decode_cached(&decode_cache[v->id % MAX_CPUS], v->regs.rip, insn, n,
+				     gm_code_mode(s), d, &hit);
+
+	if (hit)
+		__atomic_fetch_add(&emul_stats.decodes_remembered, 1, __ATOMIC_RELAXED);
+	return err;
+}
 
 u8 *io_intercept_bitmap(void)
 {
@@ -228,7 +244,13 @@ static int host_read_phys(void *ctx, u64 gpa, void *dst, size_t len)
 	    ranges_overlap(gpa, len, hv_region.base, hv_region.size) || find(gpa, false) ||
 	    find(gpa + len - 1, false))
 		return -1;
-	memcpy(dst, phys_to_virt(gpa), len);
+	/* Page-table entries and instruction bytes: a few bytes, faster as
+	 * plain loads than as a string copy (one element per step in an
+	 * emulator such as QEMU's TCG). */
+	const u8 *src = phys_to_virt(gpa);
+
+	for (size_t i = 0; i < len; i++)
+		((u8 *)dst)[i] = src[i];
 	return 0;
 }
 
@@ -385,18 +407,14 @@ static u64 string_addr(const struct guest_sysregs *s, const struct guest_regs *r
 	return long_mode ? la : la & 0xffffffffull;
 }
 
-/* Whether the instruction's memory operand (for MOVS: the side that
- * faulted) lies on the faulting page, by the guest's own page tables: a
- * fault while the CPU walked those tables, or on another operand, is not
- * an access to emulate. */
-static bool operand_on_page(const struct guest_sysregs *s, const struct guest_regs *regs,
-			    const struct decoded_insn *d, bool write, u64 fault_gpa)
+/* The linear address of the instruction's memory operand (for MOVS: the
+ * side that faulted, the destination when it was a write). */
+static u64 operand_linear(const struct guest_sysregs *s, const struct guest_regs *regs,
+			  const struct decoded_insn *d, bool write)
 {
 	struct decoded_mem m = d->mem;
-	struct gm_phys ph = guest_phys();
 	bool long_mode = gm_code_mode(s) == DECODE_64;
-	u64 ea, la, gpa;
-	u32 pf;
+	u64 ea, la;
 
 	if (d->op == DECODE_MOVS && write) {
 		m.seg = SEG_ES;
@@ -421,10 +439,29 @@ static bool operand_on_page(const struct guest_sysregs *s, const struct guest_re
 	}
 	ea &= size_mask(m.addr_size);
 	la = (long_mode && m.seg != SEG_FS && m.seg != SEG_GS ? 0 : s->seg_base[m.seg]) + ea;
-	if (!long_mode)
-		la &= 0xffffffffull;
+	return long_mode ? la : la & 0xffffffffull;
+}
+
+/* Whether the fault is the access of the instruction's memory operand: a
+ * fault while the CPU walked the guest's tables, delivered an event, or
+ * reached another operand is not an access to emulate.  When the
+ * hardware vouches for the first two (fault.final), the operand (the
+ * instruction's only one on the faulting side) is the access if it
+ * begins at the faulting byte's page offset (an operand straddling into
+ * the page begins elsewhere); otherwise the guest's own tables must take
+ * the operand onto the faulting page. */
+static bool fault_is_operand(const struct guest_sysregs *s, const struct guest_regs *regs,
+			     const struct decoded_insn *d, const struct vcpu_exit *e)
+{
+	u64 la = operand_linear(s, regs, d, e->fault.write), gpa;
+	struct gm_phys ph = guest_phys();
+	u32 pf;
+
+	if (e->fault.final)
+		return (la & (PAGE_SIZE - 1)) == (e->fault.gpa & (PAGE_SIZE - 1));
+	__atomic_fetch_add(&emul_stats.operand_walks, 1, __ATOMIC_RELAXED);
 	return gm_translate(s, &ph, la, 0, &gpa, &pf) == GM_OK &&
-	       ALIGN_DOWN(gpa, PAGE_SIZE) == ALIGN_DOWN(fault_gpa, PAGE_SIZE);
+	       ALIGN_DOWN(gpa, PAGE_SIZE) == ALIGN_DOWN(e->fault.gpa, PAGE_SIZE);
 }
 
 /* One element of MOVS with one side on the trapped page (the side that
@@ -475,9 +512,9 @@ void mmio_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 		what = "instruction fetch from a trapped page";
 	} else if (gm_fetch_insn(&s, &ph, v->regs.rip, insn, &n) != GM_OK) {
 		what = "instruction (not readable)";
-	} else if (x86_decode(insn, n, gm_code_mode(&s), &d)) {
+	} else if (decode(v, insn, n, &s, &d)) {
 		what = "instruction (not decoded)";
-	} else if (!d.has_mem || !operand_on_page(&s, &v->regs, &d, e->fault.write, gpa)) {
+	} else if (!d.has_mem || !fault_is_operand(&s, &v->regs, &d, e)) {
 		what = "access (the fault is not on the instruction's operand)";
 	} else if (d.op == DECODE_MOVS && gpa + d.size - r->base <= r->size &&
 		   (gpa & (PAGE_SIZE - 1)) + d.size <= PAGE_SIZE) {
@@ -579,8 +616,7 @@ void io_handle_exit(struct vcpu *v, const struct vcpu_exit *e)
 	size_t n = 0;
 
 	v->backend->get_sysregs(v, &s);
-	if (gm_fetch_insn(&s, &ph, v->regs.rip, insn, &n) == GM_OK &&
-	    !x86_decode(insn, n, gm_code_mode(&s), &d) &&
+	if (gm_fetch_insn(&s, &ph, v->regs.rip, insn, &n) == GM_OK && !decode(v, insn, n, &s, &d) &&
 	    (d.op == DECODE_INS || d.op == DECODE_OUTS) && d.size == size) {
 		bool in = d.op == DECODE_INS;
 		u64 la = string_addr(&s, &v->regs, &d, in ? SEG_ES : d.mem.seg,

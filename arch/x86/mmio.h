@@ -74,6 +74,8 @@ u8 *io_intercept_bitmap(void);
 struct emul_stats {
 	u64 mmio_reads, mmio_writes, io_reads, io_writes;
 	u64 unsupported, fallbacks;
+	u64 decodes_remembered; /* instructions the per-vCPU memo answered */
+	u64 operand_walks;      /* MMIO operands checked through the guest's tables */
 };
 extern struct emul_stats emul_stats;
 

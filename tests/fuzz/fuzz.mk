@@ -10,7 +10,8 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 -I. -Iinclude -fsanitize=fuzzer,address,undefi
 
 fuzz_multiboot2_SRCS := tests/fuzz/fuzz_multiboot2.c boot/multiboot2.c tests/unit/hv_host.c
 fuzz_options_SRCS := tests/fuzz/fuzz_options.c core/options.c core/format.c tests/unit/hv_host.c
-fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c arch/x86/decode.c arch/x86/emulate.c
+fuzz_decode_SRCS := tests/fuzz/fuzz_decode.c arch/x86/decode.c arch/x86/emulate.c \
+	arch/x86/insn_cache.c
 # emulate.c runs the guest's ALU operation between pushf/popf, as in Lamina.
 fuzz_decode_CFLAGS := -mno-red-zone
 FUZZ_TARGETS := fuzz_multiboot2 fuzz_options fuzz_decode

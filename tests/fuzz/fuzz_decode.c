@@ -2,12 +2,16 @@
  * bytes in every mode, and the emulator (arch/x86/emulate.c) on whatever
  * decodes.  Invariants: no crash or out-of-bounds read, a decoded length
  * within the buffer and the 15-byte limit, the same result from exactly
- * that many bytes (the decoder never looks further), device accesses of
- * the decoded size only, and RFLAGS changed in its arithmetic bits only. */
+ * that many bytes (the decoder never looks further), the same result
+ * through the decoded-instruction memo (arch/x86/insn_cache.c, which
+ * lives across inputs here, as across exits in Lamina), device accesses
+ * of the decoded size only, and RFLAGS changed in its arithmetic bits
+ * only. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86/emulate.h"
+#include "arch/x86/insn_cache.h"
 
 static unsigned want_size;
 
@@ -31,8 +35,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	static const enum decode_mode modes[] = { DECODE_16, DECODE_32, DECODE_64 };
 
 	for (unsigned m = 0; m < 3; m++) {
-		struct decoded_insn a, b;
+		static struct insn_cache memo;
+		struct decoded_insn a, b, c;
 		int rc = x86_decode(data, size, modes[m], &a);
+		bool hit;
+
+		/* A few addresses, so inputs meet in the memo's slots. */
+		if (insn_decode_cached(&memo, size ? data[0] & 3 : 0, data, size, modes[m], &c,
+				       &hit) != rc || (!rc && memcmp(&a, &c, sizeof(a))))
+			abort();
 
 		if (a.len > size || a.len > X86_MAX_INSN_LEN)
 			abort();

@@ -33,6 +33,11 @@
 #   emul/apic-writes  with only writes trapped, the guest's reads go to the
 #                     APIC directly (no emulated reads), writes are emulated
 #   emul/bad-option   a bad trap= value stops Lamina with an error
+#   emul/fast-path    the MMIO exit's shortcuts worked in the emul boot: at
+#                     least 90% of the trapped instructions came from the
+#                     per-vCPU decode memo (emul_decodes_remembered), and at
+#                     most 1% of the operands needed a walk of the guest's
+#                     page tables (SVM reports the fault's kind itself)
 # --vmx judges emul-vmx/apic-mmio, cmos-io, fallback and guest-tests
 # (status and memprotect only: cpuwork is slow under Bochs).
 set -uo pipefail
@@ -83,7 +88,7 @@ boot() {
 	echo $? >"$SYS/$name.status"
 }
 
-TESTS="apic-mmio cmos-io fallback guest-tests apic-writes bad-option"
+TESTS="apic-mmio cmos-io fallback guest-tests apic-writes bad-option fast-path"
 [ "$vmx" = 1 ] && TESTS="apic-mmio cmos-io fallback guest-tests"
 if [ ! -s "$BUILD/lamina.elf" ] || [ ! -s "$BUILD/guest/initrd.img" ]; then
 	for t in $TESTS; do
@@ -159,6 +164,16 @@ if [ "$(st emulw)" = 0 ] && has emulw "$banner" &&
 	pass apic-writes
 else
 	fail apic-writes "writes-only trapping of the APIC failed (status $(st emulw))" emulw
+fi
+
+# The last status the emul boot printed.
+last() { grep -a -E "^$2: [0-9]+" "$SYS/$1.log" | tail -n 1 | sed -E 's/^[^:]*: ([0-9]+).*/\1/'; }
+exits=$(last $e exits_mmio) memo=$(last $e emul_decodes_remembered) walks=$(last $e emul_operand_walks)
+if [ "${exits:-0}" -ge 1000 ] && [ $((${memo:-0} * 10)) -ge $((exits * 9)) ] &&
+   [ $((${walks:-$exits} * 100)) -le "$exits" ]; then
+	pass fast-path
+else
+	fail fast-path "of ${exits:-no} MMIO exits ${memo:-none} decoded from the memo, ${walks:-unknown} operands walked" $e
 fi
 
 if has badtrap "lamina: error: bad value in option 'trap=mmio:0x123'" &&

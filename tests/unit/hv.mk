@@ -8,6 +8,7 @@ test_core_format_CFLAGS := -fno-builtin
 test_core_hypercall_SRCS := core/hypercall.c
 test_decode_SRCS := arch/x86/decode.c
 test_guest_mem_SRCS := arch/x86/guest_mem.c
+test_insn_cache_SRCS := arch/x86/insn_cache.c arch/x86/decode.c
 test_emulate_SRCS := arch/x86/emulate.c arch/x86/decode.c
 # emulate.c runs the guest's ALU operation between pushf/popf, as in Lamina.
 test_emulate_CFLAGS := -mno-red-zone

@@ -297,6 +297,8 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 		e->fault.gpa = c->exit_info2;
 		e->fault.write = c->exit_info1 & NPF_WRITE;
 		e->fault.exec = c->exit_info1 & NPF_FETCH;
+		e->fault.final = (c->exit_info1 & (NPF_FINAL_GPA | NPF_TABLE_GPA)) == NPF_FINAL_GPA &&
+				 !(c->exit_int_info & SVM_EVENT_VALID);
 		break;
 	case SVM_EXIT_EXCP_BASE + VEC_DB:
 		e->reason = EXIT_DEBUG_TRAP;

@@ -148,6 +148,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define NPF_PRESENT BIT(0)
 #define NPF_WRITE BIT(1)
 #define NPF_FETCH BIT(4)
+#define NPF_FINAL_GPA BIT(32) /* on the access's own address, */
+#define NPF_TABLE_GPA BIT(33) /* or on a guest page-table entry */
 
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117
