@@ -15,6 +15,8 @@ struct svm_vcpu {
 	bool saved_tf;       /* guest's own RFLAGS.TF during a single-step */
 	u64 saved_dr6;
 	bool nmi_pending;    /* an NMI for the guest waits for a free injection */
+	bool nmi_masked;     /* the guest has not yet left the last NMI Lamina
+			      * gave it (no IRET since): the next one waits */
 };
 
 struct vmx_vcpu {

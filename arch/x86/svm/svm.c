@@ -315,6 +315,28 @@ static void decode_exit(struct vcpu *v, struct vcpu_exit *e)
 	}
 }
 
+/* An injected NMI does not block the next one as a real NMI would, and
+ * Linux's NMI entry breaks on an NMI nested where the CPU never delivers
+ * one (seen: its NMI stack overflowed).  So Lamina holds the next NMI
+ * until the guest's first IRET after it (the CPU unblocks NMIs at an IRET
+ * too): the IRET intercept, on only while an NMI is in the guest.  The
+ * held NMI goes in at that IRET, before it executes - the point right
+ * after the handler's last instruction, which Linux expects an NMI to
+ * hit (it takes it as nested and repeats its handler). */
+static void give_nmi(struct svm_vcpu *s)
+{
+	s->vmcb->control.event_inject = 2 | SVM_EVENT_TYPE_NMI | SVM_EVENT_VALID;
+	s->vmcb->control.intercept_misc1 |= SVM_INTERCEPT_IRET;
+	s->nmi_pending = false;
+	s->nmi_masked = true;
+}
+
+static void nmi_unmask(struct svm_vcpu *s)
+{
+	s->vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	s->nmi_masked = false;
+}
+
 static void svm_run(struct vcpu *v, struct vcpu_exit *exit)
 {
 	struct svm_vcpu *s = &v->arch.svm;
@@ -325,10 +347,9 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *exit)
 		vmcb->save.rsp = v->regs.rsp;
 		vmcb->save.rip = v->regs.rip;
 		vmcb->save.rflags = v->regs.rflags;
-		if (s->nmi_pending && !(vmcb->control.event_inject & SVM_EVENT_VALID)) {
-			vmcb->control.event_inject = 2 | SVM_EVENT_TYPE_NMI | SVM_EVENT_VALID;
-			s->nmi_pending = false;
-		}
+		if (s->nmi_pending && !s->nmi_masked &&
+		    !(vmcb->control.event_inject & SVM_EVENT_VALID))
+			give_nmi(s);
 		svm_vmrun(s->vmcb_pa, &v->regs, s->host_vmcb_pa);
 		v->regs.rax = vmcb->save.rax;
 		v->regs.rsp = vmcb->save.rsp;
@@ -341,6 +362,10 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *exit)
 		vmcb->control.event_inject = vmcb->control.exit_int_info & SVM_EVENT_VALID
 						     ? vmcb->control.exit_int_info : 0;
 
+		if (vmcb->control.exit_code == SVM_EXIT_IRET) {
+			nmi_unmask(s);
+			continue;
+		}
 		decode_exit(v, exit);
 		if ((exit->reason == EXIT_MSR_READ || exit->reason == EXIT_MSR_WRITE) &&
 		    (exit->msr == MSR_EFER || exit->msr == MSR_VM_CR ||
@@ -361,6 +386,7 @@ static void svm_run(struct vcpu *v, struct vcpu_exit *exit)
 static void svm_wait_for_sipi(struct vcpu *v)
 {
 	v->arch.svm.nmi_pending = false;
+	nmi_unmask(&v->arch.svm);
 	apic_init_reset();
 }
 
