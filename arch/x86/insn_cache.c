@@ -12,8 +12,15 @@ static bool same_bytes(const u8 *a, const u8 *b, size_t n)
 int insn_decode_cached(struct insn_cache *c, u64 rip, const u8 *buf, size_t len,
 		       enum decode_mode mode, struct decoded_insn *out, bool *hit)
 {
-	/* (Fibonacci hashing: nearby instructions spread over the slots.) */
-	struct insn_cache_entry *e = &c->e[(rip * 0x9e3779b97f4a7c15ull) >> (64 - INSN_CACHE_BITS)];
+	unsigned i = 0;
+
+	while (i < INSN_CACHE_ENTRIES && c->rip[i] != rip)
+		i++;
+	if (i == INSN_CACHE_ENTRIES) {
+		i = c->next;
+		c->next = (c->next + 1) % INSN_CACHE_ENTRIES;
+	}
+	struct insn_cache_entry *e = &c->e[i];
 
 	*hit = e->mode == mode && e->d.len <= len && same_bytes(e->bytes, buf, e->d.len);
 	if (*hit) {
@@ -22,9 +29,10 @@ int insn_decode_cached(struct insn_cache *c, u64 rip, const u8 *buf, size_t len,
 	}
 	if (x86_decode(buf, len, mode, out))
 		return -1;
-	for (unsigned i = 0; i < out->len; i++)
-		e->bytes[i] = buf[i];
+	for (unsigned k = 0; k < out->len; k++)
+		e->bytes[k] = buf[k];
 	e->d = *out;
 	e->mode = mode;
+	c->rip[i] = rip;
 	return 0;
 }

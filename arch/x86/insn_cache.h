@@ -16,8 +16,7 @@
 
 #include "arch/x86/decode.h"
 
-#define INSN_CACHE_BITS 4
-#define INSN_CACHE_ENTRIES (1u << INSN_CACHE_BITS)
+#define INSN_CACHE_ENTRIES 16
 
 struct insn_cache_entry {
 	u8 bytes[X86_MAX_INSN_LEN]; /* the first d.len are the instruction */
@@ -26,11 +25,13 @@ struct insn_cache_entry {
 };
 
 struct insn_cache {
+	u64 rip[INSN_CACHE_ENTRIES]; /* where each entry was last decoded (a hint) */
 	struct insn_cache_entry e[INSN_CACHE_ENTRIES];
+	unsigned next;               /* the entry a miss replaces (round robin) */
 };
 
 /* x86_decode() with the memo: the same result for the same arguments.
- * rip only picks the slot.  *hit says whether the memo answered. */
+ * rip only says which entry to try.  *hit says whether the memo answered. */
 int insn_decode_cached(struct insn_cache *c, u64 rip, const u8 *buf, size_t len,
 		       enum decode_mode mode, struct decoded_insn *out, bool *hit);
 

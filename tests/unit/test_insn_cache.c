@@ -133,6 +133,20 @@ static void test_random_mix(void **state)
 	assert_true(hits > 10000);
 }
 
+/* A driver's working set of up to INSN_CACHE_ENTRIES instructions, used
+ * in turn, stays remembered wherever the instructions lie. */
+static void test_working_set(void **state)
+{
+	static struct insn_cache c;
+	const u8 load[] = { 0x8b, 0x03 }; /* mov (%rbx),%eax */
+
+	for (unsigned round = 0; round < 3; round++)
+		for (unsigned i = 0; i < INSN_CACHE_ENTRIES; i++)
+			assert_int_equal(check(&c, 0xffffffffa0000000ull + i * 4096, load,
+					       sizeof(load), DECODE_64),
+					 round > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_failure_not_remembered),
 		cmocka_unit_test(test_random_mix),
+		cmocka_unit_test(test_working_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
