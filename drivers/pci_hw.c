@@ -256,15 +256,14 @@ static void trap_ecam_write(struct vcpu *vcpu, void *ctx, u64 pa, unsigned size,
 	pci_ecam_write_observed(ecam.win, ecam.n, pa, size, val);
 }
 
-/* An instruction the emulator does not know reaches the device itself
- * (the write is then not observed; it is logged by the framework). */
+/* An instruction the emulator does not know gets #UD (logged by the
+ * framework): let through, it would move a mediated device's BAR unseen,
+ * and the single-stepped window would open the page to every CPU. */
 static const struct emul_handler port_handler = {
 	.name = "pci config ports", .read = trap_port_read, .write = trap_port_write,
-	.passthrough = true,
 };
 static const struct emul_handler ecam_handler = {
 	.name = "pci ecam", .read = trap_ecam_read, .write = trap_ecam_write,
-	.passthrough = true,
 };
 
 /* Traps the config space of mediated functions: nothing when no device

@@ -8,12 +8,15 @@
  * honest table: the data lands there; to one in Lamina's region: nothing
  * lands anywhere).
  *
- *   idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA
+ *   idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA [BM_PORT]
  *
  * PCI_ADDR is the controller (0000:00:01.1), CHANNEL 0/1 (legacy ports),
  * UNIT 0/1, HIDDEN_ADDR Lamina's region (laminactl status), LBA where the
  * honest reads start (the hostile writes aim 16 and 32 sectors further;
  * they must never happen).  The honest reads print what they read.
+ * With BM_PORT, last, the bus master's BAR4 moves there (as an OS may
+ * move it) and DMA into Lamina's region is tried again at the new ports:
+ * Lamina's traps must have followed.
  * Exit status 0 when every case behaved.
  */
 #define _GNU_SOURCE
@@ -62,39 +65,63 @@ static uint64_t phys_of(void *p)
 	return (e & ((1ull << 55) - 1)) * 4096;
 }
 
-static int bar4(const char *pci)
+static int config_fd(const char *pci)
 {
 	char path[128];
-	unsigned long long start = 0, end, flags;
-	FILE *f;
+	int fd;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", pci);
-	f = fopen(path, "r");
-	for (int i = 0; f && i <= 4; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	if (f)
-		fclose(f);
-	return start;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", pci);
+	fd = open(path, O_RDWR);
+	if (fd < 0) {
+		perror("idebad: config");
+		exit(1);
+	}
+	return fd;
+}
+
+/* BAR4 (the bus master's ports) as the device decodes it now, from
+ * config space: the test moves it behind the kernel's back. */
+static uint16_t bar4(const char *pci)
+{
+	int fd = config_fd(pci);
+	uint32_t bar = 0;
+
+	if (pread(fd, &bar, 4, 0x20) != 4)
+		bar = 0;
+	close(fd);
+	return bar & 0xfff0;
+}
+
+/* Sets bits in the command register and clears others. */
+static void command_bits(int fd, uint16_t set, uint16_t clear)
+{
+	uint16_t cmd;
+
+	if (pread(fd, &cmd, 2, 4) != 2 || (cmd = (cmd | set) & ~clear, pwrite(fd, &cmd, 2, 4)) != 2)
+		perror("idebad: config write");
 }
 
 /* I/O decode and bus mastering on, in case unbinding turned them off. */
 static void enable_device(const char *pci)
 {
-	char path[128];
-	uint16_t cmd;
-	int fd;
+	int fd = config_fd(pci);
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", pci);
-	fd = open(path, O_RDWR);
-	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2) {
-		perror("idebad: config");
-		exit(1);
-	}
-	cmd |= 0x5;
-	if (pwrite(fd, &cmd, 2, 4) != 2)
-		perror("idebad: config write");
+	command_bits(fd, 0x5, 0);
 	close(fd);
+}
+
+/* Moves BAR4 the way an OS would: I/O decode off, the BAR, decode on. */
+static int move_bar4(const char *pci, uint16_t to)
+{
+	int fd = config_fd(pci);
+	uint32_t bar = to | 1;
+
+	command_bits(fd, 0, 0x1);
+	if (pwrite(fd, &bar, 4, 0x20) != 4)
+		perror("idebad: BAR4 write");
+	command_bits(fd, 0x1, 0);
+	close(fd);
+	return bar4(pci) == to ? 0 : -1;
 }
 
 static int wait_idle(double seconds)
@@ -199,8 +226,8 @@ int main(int argc, char **argv)
 	uint64_t table_pa, buf_pa, hidden;
 	uint32_t lba;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: idebad PCI_ADDR CHANNEL UNIT HIDDEN_ADDR LBA [BM_PORT]\n");
 		return 2;
 	}
 	unsigned ch = atoi(argv[2]);
@@ -276,5 +303,24 @@ int main(int argc, char **argv)
 	memset(mem + 4096, 0, 4096);
 	expect_ok("honest read after the hostile ones", dma(CMD_READ_DMA, lba, 8, table_pa));
 	printf("idebad: read \"%.24s\"\n", mem + 4096);
+	if (argc == 7) {
+		uint16_t to = strtoul(argv[6], NULL, 0);
+
+		if (move_bar4(argv[1], to)) {
+			printf("idebad: FAIL BAR4 did not move to 0x%x\n", to);
+			return 1;
+		}
+		bm_port = to + 8 * ch;
+		printf("idebad: bus master moved to 0x%x\n", to);
+		table[0] = (struct prd){ hidden, 4096 | 0x80000000u };
+		expect_error("moved bus master, read DMA into Lamina's region",
+			     dma(CMD_READ_DMA, lba, 8, table_pa));
+		table[0] = (struct prd){ buf_pa, 4096 | 0x80000000u };
+		expect_error("moved bus master, PRD table in Lamina's region",
+			     dma(CMD_READ_DMA, lba, 8, hidden));
+		memset(mem + 4096, 0, 4096);
+		expect_ok("moved bus master, honest read", dma(CMD_READ_DMA, lba, 8, table_pa));
+		printf("idebad: read \"%.24s\"\n", mem + 4096);
+	}
 	return failures ? 1 : 0;
 }

@@ -865,29 +865,62 @@ static int ide_probe(struct pci_dev *d)
 	return taken ? 0 : -PCI_ENODEV;
 }
 
-/* Traps are set at start and do not move (mmio.h): a guest that moves a
- * BAR behind a mediated channel is reported. */
+/* A run of trapped ports in a register block, as registered. */
+struct span {
+	u8 offset, count;
+	bool trapped;
+};
+
+/* The guest moved one of the channel's register blocks (its BAR): the
+ * traps follow, then the channel's idea of where the block is.  Ports
+ * Lamina cannot trap there (taken by another trap) stay trapped where
+ * they were, which is logged. */
+static void follow_block(struct ide_channel *ch, u16 *base, u64 to, const struct span *s,
+			 unsigned n)
+{
+	u16 from = *base;
+
+	if (to == from || to >= 0x10000)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (s[i].trapped && io_move(from + s[i].offset, to + s[i].offset)) {
+			pr_err("ide: ata:%u: cannot trap ports 0x%llx+%u where the guest moved them",
+			       ch->number, (unsigned long long)to + s[i].offset, s[i].count);
+			return;
+		}
+	}
+	spin_lock(&ch->lock);
+	*base = to;
+	spin_unlock(&ch->lock);
+}
+
+/* Native-mode channels have their command and control blocks in BARs
+ * 0-3; every channel's bus master is in BAR4 (8 ports each). */
 static void ide_bar_moved(struct pci_dev *d, unsigned bar, u64 from, u64 to)
 {
-	static struct ratelimit rl;
-	char addr[16];
-
 	(void)from;
+	if (to == PCI_BAR_UNMAPPED)
+		return; /* decode off: the traps stay until it is on again */
 	for (unsigned i = 0; i < nr_channels; i++) {
-		const struct ide_channel *ch = &channels[i];
+		struct ide_channel *ch = &channels[i];
 		bool native = d->progif & (1u << (2 * ch->channel));
-		u64 trapped = bar == 4 && ch->bm_port           ? ch->bm_port - 8 * ch->channel
-			      : native && bar == 2 * ch->channel     ? ch->cmd_port
-			      : native && bar == 2 * ch->channel + 1 ? ch->ctl_port - 2u
-								      : to;
+		const struct span cmd[] = {
+			{ ATA_REG_DATA, 1, true },
+			{ ATA_REG_STATUS, 1, true },
+			{ ATA_REG_COUNT, 4, ch->lba_trapped },
+			{ ATA_REG_DEVICE, 1, ch->device_trapped },
+		};
+		const struct span ctl[] = { { 0, 1, true } };
+		const struct span bm[] = { { BM_REG_STATUS, 1, true }, { BM_REG_PRD, 4, true } };
 
-		if (ch->dev != d || to == PCI_BAR_UNMAPPED || to == trapped ||
-		    !ratelimit_allow(&rl))
+		if (ch->dev != d)
 			continue;
-		pci_addr_format(d->addr, addr, sizeof(addr));
-		pr_err("ide %s: the guest moved BAR%u to 0x%llx; ata:%u stays trapped at the old "
-		       "ports (moving traps is not supported)", addr, bar, (unsigned long long)to,
-		       ch->number);
+		if (bar == 4 && ch->bm_port)
+			follow_block(ch, &ch->bm_port, to + 8 * ch->channel, bm, ARRAY_SIZE(bm));
+		else if (native && bar == 2 * ch->channel)
+			follow_block(ch, &ch->cmd_port, to, cmd, ARRAY_SIZE(cmd));
+		else if (native && bar == 2 * ch->channel + 1)
+			follow_block(ch, &ch->ctl_port, to + 2, ctl, ARRAY_SIZE(ctl));
 	}
 }
 

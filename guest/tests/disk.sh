@@ -168,7 +168,11 @@ hostile() {
 	hidden=$(laminactl status | sed -n 's/^memory: \(0x[0-9a-f]*\)-.*/\1/p')
 	[ -n "$hidden" ] || { fail "no Lamina region in laminactl status"; return; }
 	echo $pci >/sys/bus/pci/drivers/ata_piix/unbind || { fail "unbind"; return; }
-	idebad $pci 0 $unit "$hidden" 2048 || fail "idebad"
+	# Last, the bus master's BAR moves to free ports and idebad tries again.
+	. /tests/free-range.sh
+	to=$(free_range /proc/ioports 16 0xd000 0xd100 0xe000 0xe800)
+	[ -n "$to" ] || { fail "no free ports to move the bus master to"; return; }
+	idebad $pci 0 $unit "$hidden" 2048 "$to" || fail "idebad"
 	laminactl status | grep '^ide_' | sed 's/^/disk: after: /'
 }
 
