@@ -460,11 +460,13 @@ static void poll_port(struct vcpu *v, struct port *p)
 
 	if (!p->active)
 		return;
-	ci = rd(p, PX_CI);
-	sact = rd(p, PX_SACT);
 	/* A queued command is done when its PxSACT bit clears (a failed one
-	 * keeps it); another when its PxCI bit clears, which some HBAs
-	 * also do on an error, so the status decides. */
+	 * keeps it; its PxCI bit cleared before, when the device took the
+	 * FIS); another when its PxCI bit clears, which some HBAs also do on
+	 * an error, so the status decides.  Only the registers that can
+	 * tell are read (each read is a device access). */
+	ci = p->active & ~p->ncq ? rd(p, PX_CI) : 0;
+	sact = p->active & p->ncq ? rd(p, PX_SACT) : 0;
 	done = p->active & ~ci & ~(sact & p->ncq);
 	if (done & ~p->ncq)
 		error = rd(p, PX_TFD) & TFD_ERR;
