@@ -2,6 +2,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/guard.h"
 #include "arch/x86/mmio.h"
+#include "arch/x86/vmx/ept.h"
 #include "core/format.h"
 #include "core/hypercall.h"
 #include "core/mem.h"
@@ -74,6 +75,7 @@ size_t status_format(char *buf, size_t size)
 	textbuf_printf(&tb, "pci_devices: %u\n", pci_devices.count + pci_devices.dropped);
 	textbuf_printf(&tb, "pci_config_writes: %llu\n", (unsigned long long)pci_stats.config_writes);
 	textbuf_printf(&tb, "pci_bar_moves: %llu\n", (unsigned long long)pci_stats.bar_moves);
+	ept_status(&tb);
 	ahci_status(&tb);
 	ide_status(&tb);
 	return tb.len;

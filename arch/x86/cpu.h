@@ -55,6 +55,12 @@ static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
 	return r;
 }
 
+/* The CPU's physical-address width (36 bits without CPUID 0x80000008). */
+static inline unsigned cpu_phys_addr_bits(void)
+{
+	return cpuid(0x80000000, 0).eax >= 0x80000008 ? cpuid(0x80000008, 0).eax & 0xff : 36;
+}
+
 static inline u64 rdmsr(u32 msr)
 {
 	u32 lo, hi;

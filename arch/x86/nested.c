@@ -9,6 +9,9 @@
 static struct pagetable nested;
 static spinlock_t nested_lock;
 
+/* Free pages a refresh leaves for everything else Lamina allocates. */
+#define REFRESH_RESERVE_PAGES 512
+
 int nested_init(const struct pt_format *fmt, u64 identity_limit)
 {
 	int err = pt_init(&nested, fmt);
@@ -37,10 +40,7 @@ int nested_map_page(u64 gpa, u64 hpa, unsigned perms)
 /* Addresses the guest can form: up to the CPU's physical address width. */
 static u64 phys_limit(void)
 {
-	u32 bits = cpuid(0x80000000, 0).eax >= 0x80000008
-			   ? cpuid(0x80000008, 0).eax & 0xff : 36;
-
-	return 1ull << bits;
+	return 1ull << cpu_phys_addr_bits();
 }
 
 bool nested_map_on_demand(u64 gpa)
@@ -64,4 +64,18 @@ bool nested_map_on_demand(u64 gpa)
 		mapped = pt_map(&nested, base, base, HUGE_PAGE_SIZE, PERM_RWX) == 0;
 	spin_unlock(&nested_lock);
 	return mapped;
+}
+
+long nested_refresh(void (*apply)(void *ctx), void *ctx)
+{
+	u64 free, budget;
+	long ret;
+
+	spin_lock(&nested_lock);
+	apply(ctx);
+	free = page_alloc_free_pages();
+	budget = free > REFRESH_RESERVE_PAGES ? free - REFRESH_RESERVE_PAGES : 0;
+	ret = pt_refresh(&nested, budget);
+	spin_unlock(&nested_lock);
+	return ret;
 }

@@ -14,5 +14,10 @@ int nested_map_page(u64 gpa, u64 hpa, unsigned perms);
 /* A fault outside Lamina's region beyond the initial identity map (a
  * device BAR high up, say): map it 1:1 and return true. */
 bool nested_map_on_demand(u64 gpa);
+/* Under the map's lock: apply(ctx) changes what the entry format encodes
+ * (EPT memory types), then every leaf is encoded again and split where it
+ * no longer fits, keeping a reserve of Lamina's free pages.  The caller
+ * flushes the CPUs' nested TLBs.  Returns what pt_refresh returns. */
+long nested_refresh(void (*apply)(void *ctx), void *ctx);
 
 #endif

@@ -43,6 +43,11 @@ static int split_leaf(const struct pt_format *fmt, u64 *slot, unsigned level)
 	return 0;
 }
 
+static bool leaf_fits(const struct pt_format *fmt, u64 pa, unsigned level)
+{
+	return level == 0 || !fmt->leaf_fits || fmt->leaf_fits(pa, level);
+}
+
 static int map_one(struct pagetable *pt, u64 va, u64 pa, unsigned target, unsigned perms)
 {
 	const struct pt_format *fmt = pt->fmt;
@@ -83,7 +88,8 @@ int pt_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned perms)
 		unsigned level = pt->fmt->max_leaf_level;
 
 		while (level > 0 && (!IS_ALIGNED(va | pa, pt_level_size(level)) ||
-				     size < pt_level_size(level)))
+				     size < pt_level_size(level) ||
+				     (perms && !leaf_fits(pt->fmt, pa, level))))
 			level--;
 		int err = map_one(pt, va, pa, level, perms);
 
@@ -94,6 +100,48 @@ int pt_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned perms)
 		size -= pt_level_size(level);
 	}
 	return 0;
+}
+
+struct refresh {
+	const struct pt_format *fmt;
+	u64 budget, allocated;
+	bool incomplete;
+};
+
+static void refresh_table(struct refresh *r, u64 *table, unsigned level)
+{
+	const struct pt_format *fmt = r->fmt;
+
+	for (unsigned i = 0; i < 512; i++) {
+		u64 *slot = &table[i], pa;
+
+		if (!fmt->present(*slot))
+			continue;
+		if (!is_leaf(*slot, level)) {
+			refresh_table(r, entry_table(*slot), level - 1);
+			continue;
+		}
+		pa = *slot & PT_ADDR_MASK & ~(pt_level_size(level) - 1);
+		if (!leaf_fits(fmt, pa, level)) {
+			/* The new table's leaves are encoded afresh; some of
+			 * them may need splitting in turn. */
+			if (r->allocated < r->budget && split_leaf(fmt, slot, level) == 0) {
+				r->allocated++;
+				refresh_table(r, entry_table(*slot), level - 1);
+				continue;
+			}
+			r->incomplete = true;
+		}
+		*slot = fmt->leaf(pa, fmt->perms(*slot), level);
+	}
+}
+
+long pt_refresh(struct pagetable *pt, u64 budget)
+{
+	struct refresh r = { pt->fmt, budget, 0, false };
+
+	refresh_table(&r, pt->root, 3);
+	return r.incomplete ? -ENOMEM : (long)r.allocated;
 }
 
 u64 pt_lookup(const struct pagetable *pt, u64 va, unsigned *level_out)

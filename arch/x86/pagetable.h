@@ -22,6 +22,9 @@ struct pt_format {
 	bool (*present)(u64 e);
 	unsigned (*perms)(u64 e);
 	unsigned max_leaf_level; /* 1 or 2 (1 GiB pages need CPU support) */
+	/* Optional: whether [pa, pa + pt_level_size(level)) may be one leaf
+	 * (EPT: all of it has one memory type); NULL means always. */
+	bool (*leaf_fits)(u64 pa, unsigned level);
 };
 
 #define PT_ADDR_MASK 0x000ffffffffff000ull
@@ -60,6 +63,13 @@ int pt_init(struct pagetable *pt, const struct pt_format *fmt);
 /* Maps [va, va+size) to [pa, pa+size) with the largest pages that fit;
  * perms == 0 unmaps.  Splits large pages as needed.  0 or -ENOMEM. */
 int pt_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned perms);
+/* Re-encodes every present leaf with fmt->leaf (after what it encodes
+ * beyond address and permissions changed, e.g. memory types), splitting
+ * leaves that no longer fit (fmt->leaf_fits) while at most `budget` new
+ * tables are needed; a leaf left whole is encoded as fmt->leaf decides
+ * for its whole range.  Returns the tables allocated, or -ENOMEM when a
+ * split was left undone. */
+long pt_refresh(struct pagetable *pt, u64 budget);
 /* Calls fn(va, entry, level, ctx) for every present leaf, in address order. */
 void pt_for_each_leaf(const struct pagetable *pt,
 		      void (*fn)(u64 va, u64 entry, unsigned level, void *ctx), void *ctx);

@@ -22,6 +22,8 @@ fuzz_ahci_cmd_SRCS := tests/fuzz/fuzz_ahci_cmd.c drivers/disk/ahci_cmd.c
 FUZZ_TARGETS += fuzz_ahci_cmd
 fuzz_ata_SRCS := tests/fuzz/fuzz_ata.c drivers/disk/ata.c
 FUZZ_TARGETS += fuzz_ata
+fuzz_mtrr_SRCS := tests/fuzz/fuzz_mtrr.c arch/x86/mtrr.c core/format.c
+FUZZ_TARGETS += fuzz_mtrr
 
 $(FUZZ_BUILD)/%: $$(%_SRCS)
 	@tools/need-pkgs.sh clang libclang-rt-14-dev

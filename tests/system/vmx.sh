@@ -5,7 +5,7 @@
 #   tests/system/vmx.sh [--judge] [--bench]
 #
 # One boot, `vmx-lamina` (log $BUILD/system/vmx-lamina.log): a machine with
-# two CPUs, Lamina with the guest tests cpus, status and memprotect; the
+# two CPUs, Lamina with the guest tests cpus, status, mtrr and memprotect; the
 # guest powers off.  (No `log` test: Bochs's UART drains at
 # the emulated baud rate, and a long dump right before the power-off loses
 # the last lines.)
@@ -24,6 +24,11 @@
 #                   startup IPI reached it as a SIPI exit; the guest runs
 #                   both CPUs (cpus: online=0-1), status shows `cpus: 2` and
 #                   exits on CPU 1, and Lamina reports no error
+#   vmx/ept-types   EPT leaves carry the MTRRs' memory types: Lamina's log
+#                   and status show the firmware's UC ranges (VGA and ROMs,
+#                   the 3-4 GiB MMIO hole); the guest adds a write-through
+#                   MTRR range through /proc/mtrr (guest test mtrr) and
+#                   removes it, and the EPT types follow both changes
 #   vmx/memprotect  the guest cannot read or write Lamina's memory
 #   vmx/poweroff    the guest powered the machine off and Bochs exited
 #   vmx/chain       boot=chain, a second short boot (vmx-chain): GRUB on disk
@@ -56,7 +61,7 @@ mkdir -p "$SYS" "$RESULTS"
 t_start=$(date +%s)
 name=vmx-lamina
 # memprotect last: short lines for the UART to drain before the power-off.
-tests=cpus,status,memprotect
+tests=cpus,status,mtrr,memprotect
 cpus=2
 out=$RESULTS/vmx.txt
 if [ "$bench" = 1 ]; then
@@ -186,6 +191,31 @@ test_smp() {
 	has '^cpus: online=0-1 nproc=2' || want "the guest does not run on both CPUs"
 	! has '^lamina: error' || want "Lamina reported an error"
 	verdict smp
+}
+
+# The memory types as Lamina's start-up line, the status and the guest's
+# mtrr test show them (Bochs's BIOS: VGA and ROMs UC, the hole UC).
+test_ept_types() {
+	local s before added removed
+	usable ept-types || return
+	lamina_ran
+	has '^lamina: EPT memory types: UC 0xa0000-0x[b-f]ffff, .*UC 0xc0000000-0xffffffff.*, default WB' ||
+		want "no start-up line 'EPT memory types: UC 0xa0000-..., UC 0xc0000000-0xffffffff, default WB'"
+	section status | grep -q '^ept_memory_types: UC 0xa0000-.*UC 0xc0000000-0xffffffff' ||
+		want "laminactl status shows no ept_memory_types with the VGA and hole UC ranges"
+	s=$(section mtrr)
+	[ "$(section_rc mtrr)" = 0 ] || want "guest test mtrr exited with '$(section_rc mtrr)': $(grep '^mtrr:' <<<"$s" | head -n 2)"
+	before=$(sed -n 's/^before: ept_memory_types: \(.*\) ept_mtrr_writes: .*/\1/p' <<<"$s")
+	added=$(sed -n 's/^added: ept_memory_types: \(.*\) ept_mtrr_writes: .*/\1/p' <<<"$s")
+	removed=$(sed -n 's/^removed: ept_memory_types: \(.*\) ept_mtrr_writes: .*/\1/p' <<<"$s")
+	[ -n "$before" ] || want "no 'before:' types from the guest"
+	grep -q 'WT 0x2004000-0x2007fff' <<<"$added" ||
+		want "after the guest's MTRR write the types are '${added:-missing}', without WT 0x2004000-0x2007fff"
+	[ -n "$removed" ] && [ "$removed" = "$before" ] ||
+		want "after removing the range the types are '${removed:-missing}', not '$before'"
+	grep -qE '^added: .*ept_mtrr_writes: [1-9][0-9]* \(0 refused, [1-9]' <<<"$s" ||
+		want "no counted MTRR writes that changed the types"
+	verdict ept-types
 }
 
 test_memprotect() {
@@ -347,6 +377,7 @@ test_chain_guest() {
 test_boot
 test_status
 test_smp
+test_ept_types
 test_memprotect
 test_poweroff
 test_chain

@@ -12,3 +12,4 @@ test_insn_cache_SRCS := arch/x86/insn_cache.c arch/x86/decode.c
 test_emulate_SRCS := arch/x86/emulate.c arch/x86/decode.c
 # emulate.c runs the guest's ALU operation between pushf/popf, as in Lamina.
 test_emulate_CFLAGS := -mno-red-zone
+test_mtrr_SRCS := arch/x86/mtrr.c core/format.c

@@ -9,6 +9,8 @@
 #include "arch/x86/pagetable.h"
 #include "tests/unit/hv_host.h"
 
+#define ENOMEM_VALUE 12
+
 static u64 t_table(u64 pa) { return pa | 3; }
 static u64 t_leaf(u64 pa, unsigned perms, unsigned level)
 {
@@ -21,7 +23,7 @@ static unsigned t_perms(u64 e)
 	return PERM_R | (e & 2 ? PERM_W : 0) | (e & BIT(63) ? 0 : PERM_X);
 }
 
-static struct pt_format fmt = { t_table, t_leaf, t_present, t_perms, 2 };
+static struct pt_format fmt = { t_table, t_leaf, t_present, t_perms, 2, NULL };
 
 static u64 translate(struct pagetable *pt, u64 va, unsigned *perms)
 {
@@ -153,11 +155,122 @@ static void walk_visits_every_leaf_in_order(void **state)
 	fmt.max_leaf_level = 2;
 }
 
+/* A format whose leaves carry a "type" like EPT's memory type: addresses
+ * below `boundary` have type 0, the others type 1 (bit 52); a leaf that
+ * would straddle the boundary does not fit, and if kept whole anyway is
+ * marked mixed (bit 53). */
+static u64 boundary;
+
+static bool straddles(u64 pa, unsigned level)
+{
+	return pa < boundary && boundary < pa + pt_level_size(level);
+}
+
+static bool typed_fits(u64 pa, unsigned level)
+{
+	return !straddles(pa, level);
+}
+
+static u64 typed_leaf(u64 pa, unsigned perms, unsigned level)
+{
+	return t_leaf(pa, perms, level) | (pa >= boundary ? BIT(52) : 0) |
+	       (straddles(pa, level) ? BIT(53) : 0);
+}
+
+static struct pt_format typed = { t_table, typed_leaf, t_present, t_perms, 2, typed_fits };
+
+static u64 leaf_at(struct pagetable *pt, u64 va, unsigned *level)
+{
+	u64 e = pt_lookup(pt, va, level);
+
+	assert_true(e != 0);
+	return e;
+}
+
+static void mixed_ranges_get_small_leaves(void **state)
+{
+	struct pagetable pt;
+	unsigned level;
+
+	(void)state;
+	boundary = 0x1234000;
+	assert_int_equal(pt_init(&pt, &typed), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, 2ull << 30, PERM_RWX), 0);
+	assert_false(leaf_at(&pt, 0x1233000, &level) & BIT(52));
+	assert_int_equal(level, 0);
+	assert_true(leaf_at(&pt, 0x1234000, &level) & BIT(52));
+	assert_int_equal(level, 0);
+	assert_false(leaf_at(&pt, 0x1000000, &level) & BIT(52));
+	assert_int_equal(level, 1);
+	assert_true(leaf_at(&pt, 0x1400000, &level) & BIT(52));
+	assert_int_equal(level, 1);
+	assert_true(leaf_at(&pt, 0x40000000, &level) & BIT(52));
+	assert_int_equal(level, 2);
+	/* Unmapping ignores types; remapping a page types it afresh. */
+	assert_int_equal(pt_map(&pt, 0x1234000, 0, 0x1000, 0), 0);
+	assert_int_equal(pt_map(&pt, 0x1234000, 0x1234000, 0x1000, PERM_R), 0);
+	assert_true(leaf_at(&pt, 0x1234000, &level) & BIT(52));
+}
+
+static void refresh_retypes_and_splits(void **state)
+{
+	struct pagetable pt;
+	unsigned level, perms;
+	size_t before;
+
+	(void)state;
+	boundary = 0x1234000;
+	assert_int_equal(pt_init(&pt, &typed), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, 2ull << 30, PERM_RWX), 0);
+	assert_int_equal(pt_map(&pt, 0x5000, 0x9000, 0x1000, PERM_R), 0);
+	boundary = 0x40005000; /* inside the 1 GiB leaf at 1 GiB */
+	before = hv_pages_allocated;
+	assert_int_equal(pt_refresh(&pt, 10), 2); /* the 1 GiB and one 2 MiB leaf */
+	assert_int_equal(hv_pages_allocated, before + 2);
+	assert_false(leaf_at(&pt, 0x40004000, &level) & BIT(52));
+	assert_int_equal(level, 0);
+	assert_true(leaf_at(&pt, 0x40005000, &level) & BIT(52));
+	assert_false(leaf_at(&pt, 0x40000000, &level) & BIT(53));
+	assert_true(leaf_at(&pt, 0x40200000, &level) & BIT(52));
+	assert_int_equal(level, 1);
+	/* Below the boundary now: type 0, the old small leaves stay. */
+	assert_false(leaf_at(&pt, 0x1234000, &level) & BIT(52));
+	assert_int_equal(level, 0);
+	assert_false(leaf_at(&pt, 0x1400000, &level) & BIT(52));
+	/* Translations and permissions are kept. */
+	assert_int_equal(translate(&pt, 0x5123, &perms), 0x9123);
+	assert_int_equal(perms, PERM_R);
+	assert_int_equal(translate(&pt, 0x7fffffff, &perms), 0x7fffffff);
+	assert_int_equal(perms, PERM_RWX);
+}
+
+static void refresh_over_budget_keeps_the_leaf_whole(void **state)
+{
+	struct pagetable pt;
+	unsigned level;
+
+	(void)state;
+	boundary = ~0ull;
+	assert_int_equal(pt_init(&pt, &typed), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, 1ull << 30, PERM_RWX), 0);
+	boundary = 0x3000;
+	assert_int_equal(pt_refresh(&pt, 1), -ENOMEM_VALUE); /* needs 2 */
+	assert_true(leaf_at(&pt, 0x3000, &level) & BIT(53));  /* the 2 MiB leaf */
+	assert_int_equal(level, 1);
+	assert_int_equal(pt_refresh(&pt, 1), 1);
+	assert_false(leaf_at(&pt, 0x2000, &level) & (BIT(52) | BIT(53)));
+	assert_int_equal(level, 0);
+	assert_true(leaf_at(&pt, 0x3000, &level) & BIT(52));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(identity_uses_large_pages),
 		cmocka_unit_test(hole_splits_down_to_4k),
+		cmocka_unit_test(mixed_ranges_get_small_leaves),
+		cmocka_unit_test(refresh_retypes_and_splits),
+		cmocka_unit_test(refresh_over_budget_keeps_the_leaf_whole),
 		cmocka_unit_test(split_keeps_neighbours),
 		cmocka_unit_test(large_map_over_split_frees_tables),
 		cmocka_unit_test(walk_visits_every_leaf_in_order),

@@ -10,6 +10,7 @@
 #include "arch/x86/mmio.h"
 #include "arch/x86/nested.h"
 #include "arch/x86/pagetable.h"
+#include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -254,29 +255,40 @@ static int vmx_probe(void)
 	return 0;
 }
 
-/* The guest sees a CPU without VMX: the capability MSRs #GP, as on such
- * hardware, and IA32_FEATURE_CONTROL reads as locked with VMX disabled. */
+/* MSRs 0-0x1fff: reads in the bitmap's first 1 KiB, writes at 2 KiB. */
+static void msr_bitmap_intercept_writes(u32 msr)
+{
+	msr_bitmap[2048 + msr / 8] |= 1 << (msr % 8);
+}
+
 static void msr_bitmap_intercept(u32 msr)
 {
-	msr_bitmap[msr / 8] |= 1 << (msr % 8);          /* reads, 0-0x1fff */
-	msr_bitmap[2048 + msr / 8] |= 1 << (msr % 8);   /* writes */
+	msr_bitmap[msr / 8] |= 1 << (msr % 8);
+	msr_bitmap_intercept_writes(msr);
 }
 
 /* The bitmaps every CPU's VMCS points at: once, on the boot CPU. */
 static int vmx_global_init(void)
 {
+	u32 mtrr_msrs[MTRR_MSRS_MAX];
+
 	msr_bitmap = page_alloc(1);
 	io_bitmap = io_intercept_bitmap();
 	if (!msr_bitmap || !io_bitmap) {
 		pr_err("vmx: out of memory for the MSR and I/O bitmaps");
 		return -ENOMEM;
 	}
+	/* The guest sees a CPU without VMX: the capability MSRs #GP, as on
+	 * such hardware, and IA32_FEATURE_CONTROL reads as locked, VMX off. */
 	msr_bitmap_intercept(MSR_FEATURE_CONTROL);
 	for (u32 m = MSR_VMX_BASIC; m <= MSR_VMX_LAST; m++)
 		msr_bitmap_intercept(m);
 	/* The x2APIC ICR, writes only: INITs to CPUs that wait for a SIPI
 	 * are absorbed (arch/x86/apic.c). */
-	msr_bitmap[2048 + MSR_X2APIC_ICR / 8] |= 1 << (MSR_X2APIC_ICR % 8);
+	msr_bitmap_intercept_writes(MSR_X2APIC_ICR);
+	/* MTRR writes, so that the EPT memory types follow them (ept.c). */
+	for (unsigned i = 0, n = ept_mtrr_msrs(mtrr_msrs); i < n; i++)
+		msr_bitmap_intercept_writes(mtrr_msrs[i]);
 	return 0;
 }
 
@@ -977,9 +989,12 @@ static bool handle_local_exit(struct vcpu *v, struct vcpu_exit *e)
 		break;
 	case VMX_EXIT_RDMSR:
 	case VMX_EXIT_WRMSR:
-		if (e->msr != MSR_FEATURE_CONTROL)
-			return false; /* the VMX capability MSRs: #GP in common code */
-		ok = handle_feature_control(v, e->reason == EXIT_MSR_WRITE);
+		if (e->msr == MSR_FEATURE_CONTROL)
+			ok = handle_feature_control(v, e->reason == EXIT_MSR_WRITE);
+		else if (e->reason == EXIT_MSR_WRITE && ept_is_mtrr(e->msr))
+			ok = ept_write_mtrr(v, e->msr, v->regs.rdx << 32 | (u32)v->regs.rax);
+		else
+			return false; /* VMX capability MSRs (#GP), the ICR: common code */
 		break;
 	default:
 		return false;
@@ -1223,54 +1238,15 @@ static void vmx_dump_state(struct vcpu *v)
 		  (unsigned long long)vmcs_readn(GUEST_IDTR_BASE), vmcs_read32(GUEST_IDTR_LIMIT));
 }
 
-/* ------------------------------------------------------------------ EPT */
-
-static u64 ept_table(u64 pa)
-{
-	return pa | EPT_R | EPT_W | EPT_X;
-}
-
-static u64 ept_leaf(u64 pa, unsigned perms, unsigned level)
-{
-	u64 e = pa | (u64)MEMTYPE_WB << EPT_MEMTYPE_SHIFT;
-
-	if (perms & PERM_R)
-		e |= EPT_R;
-	if (perms & PERM_W)
-		e |= EPT_W;
-	if (perms & PERM_X)
-		e |= EPT_X;
-	if (level)
-		e |= EPT_LEAF_LARGE;
-	return e;
-}
-
-static bool ept_present(u64 e)
-{
-	return e & (EPT_R | EPT_W | EPT_X);
-}
-
-static unsigned ept_perms(u64 e)
-{
-	return (e & EPT_R ? PERM_R : 0) | (e & EPT_W ? PERM_W : 0) | (e & EPT_X ? PERM_X : 0);
-}
-
-static struct pt_format ept_format = {
-	.table = ept_table,
-	.leaf = ept_leaf,
-	.present = ept_present,
-	.perms = ept_perms,
-	.max_leaf_level = 0,
-};
-
 const struct vcpu_backend vmx_backend;
 
 const struct vcpu_backend *vmx_backend_probe(void)
 {
-	if (vmx_probe() || vmx_global_init())
+	if (vmx_probe())
 		return NULL;
-	ept_format.max_leaf_level = vmx.ept_vpid & EPT_CAP_1G ? 2
-				    : vmx.ept_vpid & EPT_CAP_2M ? 1 : 0;
+	ept_init(vmx.ept_vpid);
+	if (vmx_global_init())
+		return NULL;
 	return &vmx_backend;
 }
 
