@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -164,6 +165,10 @@ int main(int argc, char **argv)
 	len = (size_t)(end - start);
 	printf("memprobe: region 0x%llx-0x%llx (%zu KiB)\n", start, end, len >> 10);
 	show_iomem(start, end);
+	/* Lamina logs the blocked reads below on the same serial port: let
+	 * these lines leave first, or the two interleave. */
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;

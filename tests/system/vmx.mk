@@ -3,7 +3,7 @@
 # tests/system/vmx.sh.  Three boots (Linux on 2 CPUs, two chain boots),
 # logs in $(BUILD)/system/vmx-*.log.
 #
-#   make check-vmx      boot, status, smp, memprotect, poweroff, chain checks
+#   make check-vmx      boot, status, smp, ept-types, memprotect, poweroff, chain checks
 #                       (part of `make check`); results in $(RESULTS)/vmx.txt
 #   make bench-vmx      exits by reason and idle/load exit rates under
 #                       VT-x (part of `make bench`)
