@@ -10,17 +10,7 @@
 
 #include "arch/x86/decode.h"
 
-struct vector {
-	const char *text;
-	enum decode_mode mode;
-	u8 bytes[X86_MAX_INSN_LEN];
-	unsigned len;
-	struct decoded_insn want;
-};
-
-static const struct vector vectors[] = {
-#include "tests/unit/decode_vectors.h"
-};
+#include "tests/unit/decode_table.h"
 
 static void check_one(const struct vector *v)
 {

@@ -12,17 +12,7 @@
 
 #include "arch/x86/insn_cache.h"
 
-struct vector {
-	const char *text;
-	enum decode_mode mode;
-	u8 bytes[X86_MAX_INSN_LEN];
-	unsigned len;
-	struct decoded_insn want;
-};
-
-static const struct vector vectors[] = {
-#include "tests/unit/decode_vectors.h"
-};
+#include "tests/unit/decode_table.h"
 #define NR_VECTORS (sizeof(vectors) / sizeof(vectors[0]))
 
 /* The memo's answer for (buf, len, mode) at rip equals the decoder's. */
