@@ -26,12 +26,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 mkdir -p "$B"
-exec 9>"$B/.lock"
-flock -n 9 || { echo "bench-boot: another run holds $B/.lock; waiting"; flock 9; }
-
-for f in "$BUILD/lamina.elf" "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img"; do
-	[ -s "$f" ] || { echo "bench-boot: $f is missing" >&2; exit 1; }
-done
+. tools/bench-lib.sh
+bench_start bench-boot "$B/.lock"
 
 # Both boots run the same tests; laminactl just fails in the bare one.
 params="guest.test=cpuwork,dio,exits-idle,exits-load guest.end=poweroff guest.dio_count=$dio_count"
@@ -114,7 +110,6 @@ for i in $(seq 1 "$runs"); do
 	done
 done
 
-. tools/bench-lib.sh
 minimum() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | head -n 1 | grep . || echo -; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx\n", a / b }'; }
 

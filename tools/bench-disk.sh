@@ -34,11 +34,8 @@ ahci) machine=q35 name="AHCI (ICH9) port 0" target=ahci:0 ;;
 esac
 B=$BUILD/bench/disk-$ctl
 mkdir -p "$B"
-exec 9>"$BUILD/bench/.disk-lock"
-flock -n 9 || { echo "bench-disk: another run holds the lock; waiting"; flock 9; }
-for f in "$BUILD/lamina.elf" "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img"; do
-	[ -s "$f" ] || { echo "bench-disk: $f is missing" >&2; exit 1; }
-done
+. tools/bench-lib.sh
+bench_start bench-disk "$BUILD/bench/.disk-lock"
 
 CPU=qemu64,+svm,+npt,+aes,+pclmulqdq,+ssse3,+sse4.1,+sse4.2
 KEY=$(for i in $(seq 0 63); do printf '%02x' $(( (i * 29 + 3) % 256 )); done)
@@ -79,7 +76,6 @@ for i in $(seq 1 "$runs"); do
 done
 rm -f "$disk"
 
-. tools/bench-lib.sh
 # How many times slower than bare (throughput: bare / kind).
 slowdown() { awk -v b="$1" -v k="$2" 'BEGIN { if (b == "-" || k == "-" || k == 0) print "-"; else printf "%.2fx\n", b / k }'; }
 

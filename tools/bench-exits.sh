@@ -14,9 +14,8 @@ cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 B=$BUILD/bench/exits
 mkdir -p "$B"
-for f in "$BUILD/lamina.elf" "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img"; do
-	[ -s "$f" ] || { echo "bench-exits: $f is missing" >&2; exit 1; }
-done
+. tools/bench-lib.sh
+bench_start bench-exits "$B/.lock"
 params="guest.test=exitcost guest.end=poweroff"
 tools/mkiso.sh -o "$B/bare.iso" -m bare -c "$params" >/dev/null 2>&1 || exit 1
 tools/mkiso.sh -o "$B/lamina.iso" -m lamina -l "trap=io:0x80 trap=mmio:0xfee00000" \
