@@ -251,6 +251,8 @@ test_status() {
 	n=$(sed -n 's/^exits_total: *\([0-9]*\).*/\1/p' <<<"$s" | head -n 1)
 	[ -n "$n" ] && [ "$n" -gt 0 ] || want "exits_total is '${n:-missing}', not > 0"
 	grep -q '^exits_cpuid' <<<"$s" || want "no 'exits_cpuid' line"
+	n=$(sed -n 's/^handling_cpuid: \([0-9]*\) ns per exit$/\1/p' <<<"$s")
+	[ -n "$n" ] && [ "$n" -gt 0 ] || want "handling_cpuid is '${n:-missing}', not > 0 ns per exit"
 	verdict status "$(LOG $b)"
 }
 
