@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -67,11 +68,20 @@ int main(int argc, char **argv)
 		perror("ipiprobe: mmap");
 		return 1;
 	}
+	/* Interrupts off around the two ICR writes, as a kernel sends: an
+	 * interrupt between them may send an IPI of its own and leave
+	 * another destination in the high half. */
+	if (iopl(3)) {
+		perror("ipiprobe: iopl");
+		return 1;
+	}
 	for (unsigned i = 0; i < count; i++) {
 		while (apic[APIC_ICR / 4] & ICR_BUSY)
 			;
+		__asm__ volatile("cli" ::: "memory");
 		apic[APIC_ICR_HIGH / 4] = dest << 24;
 		apic[APIC_ICR / 4] = low;
+		__asm__ volatile("sti" ::: "memory");
 		while (apic[APIC_ICR / 4] & ICR_BUSY)
 			;
 		usleep(1000); /* one at a time: NMIs pending together are one */
